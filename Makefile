@@ -1,0 +1,57 @@
+# Two commands for a newcomer: `make build` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/warehouse/segmentation.duckdb
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: install build test lint lint-sql lint-python dbt-test pytest demo-data clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(BIN)/.installed  ## Create the virtualenv and install the pinned dependencies
+
+build: install  ## Build the warehouse (every model, seed and test) on the demo data
+	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
+	$(BIN)/dbt build
+	echo
+	echo "Warehouse built: $$SEGMENTATION_DUCKDB_PATH"
+	echo "Marts: main_marts.dim_customers, dim_segments, fct_customer_segments_monthly,"
+	echo "       fct_segment_migrations, fct_segment_kpis_monthly (open the file with any DuckDB client)"
+
+lint-sql: install  ## Lint the SQL with sqlfluff
+	$(BIN)/sqlfluff lint models macros tests analyses
+
+lint-python: install  ## Lint and format-check the Python with ruff
+	$(BIN)/ruff check src tests python_models scripts
+	$(BIN)/ruff format --check src tests python_models scripts
+
+lint: lint-sql lint-python  ## All linters
+
+dbt-test: install  ## dbt build (models, seeds and every dbt test) on the demo data
+	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
+	$(BIN)/dbt build
+
+pytest: install  ## Python unit tests and the end-to-end warehouse tests
+	$(BIN)/python -m pytest
+
+test: lint dbt-test pytest  ## Everything CI runs: linters, dbt build with tests, pytest
+
+demo-data: install  ## Regenerate the bundled demo data in seeds/demo
+	$(BIN)/python -m segmentation.demo_data --out seeds/demo --truth tests/fixtures/demo_personas.csv
+
+clean:  ## Remove build output (keeps the virtualenv)
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal

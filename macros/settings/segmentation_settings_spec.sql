@@ -1,0 +1,30 @@
+{% macro segmentation_settings_spec() %}
+    {#- The rule of every segmentation__ var: what kind of value and which values are allowed. -#}
+    {{ return({
+        'source_dir': {'kind': 'path', 'nullable': true},
+        'source_schema': {'kind': 'identifier'},
+        'as_of_date': {'kind': 'date', 'nullable': true},
+        'min_valid_date': {'kind': 'date'},
+        'max_valid_date': {'kind': 'date', 'nullable': true},
+        'cluster_features': {'kind': 'feature_list', 'allowed': segmentation_cluster_feature_names()},
+        'k_min': {'kind': 'integer', 'min': 2, 'max': 15},
+        'k_max': {'kind': 'integer', 'min': 2, 'max': 15},
+        'min_segment_share': {'kind': 'number', 'min': 0.0, 'max': 0.5},
+        'max_training_rows': {'kind': 'integer', 'min': 100, 'max': 10000000},
+        'silhouette_sample_size': {'kind': 'integer', 'min': 100, 'max': 100000},
+        'cluster_n_init': {'kind': 'integer', 'min': 1, 'max': 100},
+        'stability_resamples': {'kind': 'integer', 'min': 0, 'max': 50},
+        'seed': {'kind': 'integer', 'min': 0, 'max': 2147483647},
+    }) }}
+{% endmacro %}
+
+{% macro segmentation_cluster_feature_names() %}
+    {#- Columns of int_cluster_features_monthly that clustering may use; their transforms are in
+        the cluster_feature_catalog seed. -#}
+    {{ return([
+        'recency_days', 'frequency', 'monetary', 'avg_order_value', 'tenure_days',
+        'days_between_orders', 'discount_share', 'return_rate', 'email_open_rate',
+        'email_click_rate', 'web_sessions', 'app_sessions', 'app_session_share',
+        'orders_last_3_months', 'net_revenue_last_3_months', 'support_tickets',
+    ]) }}
+{% endmacro %}

@@ -1,0 +1,118 @@
+{% macro segmentation_validate_setting(name, value, rule) %}
+    {#- Returns the value in its canonical form, or stops the run naming the var and what is allowed. -#}
+    {%- set full_name = 'segmentation__' ~ name -%}
+    {%- set kind = rule['kind'] -%}
+    {%- if value is none or (value is string and value | lower in ('', 'null', 'none')) -%}
+        {%- if rule.get('nullable', false) -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error("Invalid var " ~ full_name ~ ": a value is required (" ~ segmentation_describe_rule(rule) ~ ").") }}
+    {%- endif -%}
+    {%- set is_bool = value is sameas true or value is sameas false -%}
+    {%- set fail = "Invalid var " ~ full_name ~ "=" ~ tojson(value | string) ~ ": expected " ~ segmentation_describe_rule(rule) ~ "." -%}
+
+    {%- if kind == 'integer' -%}
+        {%- if is_bool or value is not number or (value | int) != value -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {%- if value < rule['min'] or value > rule['max'] -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {{ return(value | int) }}
+
+    {%- elif kind == 'number' -%}
+        {%- if is_bool or value is not number or value <= rule['min'] or value >= rule['max'] -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {{ return(value | float) }}
+
+    {%- elif kind == 'date' -%}
+        {%- set text = value.isoformat() if (value is not string and value.isoformat is defined) else value -%}
+        {%- if text is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {{ return(segmentation_parse_iso_date(full_name, text, fail)) }}
+
+    {%- elif kind == 'path' -%}
+        {%- if value is not string or not modules.re.match('^[A-Za-z0-9_./:~ \\\\-]+$', value) -%}
+            {{ exceptions.raise_compiler_error(fail ~ " Quotes and other special characters are not allowed.") }}
+        {%- endif -%}
+        {{ return(value.rstrip('/')) }}
+
+    {%- elif kind == 'identifier' -%}
+        {%- if value is not string or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', value) -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {{ return(value) }}
+
+    {%- elif kind == 'feature_list' -%}
+        {%- if value is string or value is not sequence or value | length < 2 -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {%- for item in value -%}
+            {%- if item not in rule['allowed'] -%}
+                {{ exceptions.raise_compiler_error(fail ~ " Unknown feature " ~ tojson(item | string) ~ ".") }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if value | unique | list | length != value | length -%}
+            {{ exceptions.raise_compiler_error(fail ~ " A feature is listed twice.") }}
+        {%- endif -%}
+        {{ return(value | list) }}
+
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("segmentation_validate_setting: unknown kind " ~ kind) }}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro segmentation_parse_iso_date(full_name, text, fail) %}
+    {#- Returns text when it is a real calendar date (not 2026-02-30). -#}
+    {%- set year, month, day = text.split('-') | map('int') | list -%}
+    {%- set days_in_month = [31, 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
+        31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {%- if month < 1 or month > 12 or day < 1 or day > days_in_month[month - 1] -%}
+        {{ exceptions.raise_compiler_error(fail ~ " " ~ text ~ " is not a calendar date.") }}
+    {%- endif -%}
+    {{ return(text) }}
+{% endmacro %}
+
+{% macro segmentation_describe_rule(rule) %}
+    {%- set kind = rule['kind'] -%}
+    {%- if kind == 'integer' -%}
+        {%- set text = "a whole number from " ~ rule['min'] ~ " to " ~ rule['max'] -%}
+    {%- elif kind == 'number' -%}
+        {%- set text = "a number strictly between " ~ rule['min'] ~ " and " ~ rule['max'] -%}
+    {%- elif kind == 'date' -%}
+        {%- set text = "a date as YYYY-MM-DD" -%}
+    {%- elif kind == 'path' -%}
+        {%- set text = "a directory path of letters, digits, spaces and . _ - / : ~ \\" -%}
+    {%- elif kind == 'identifier' -%}
+        {%- set text = "an SQL identifier (letters, digits, underscores)" -%}
+    {%- elif kind == 'feature_list' -%}
+        {%- set text = "a list of at least two distinct features from: " ~ (rule['allowed'] | join(', ')) -%}
+    {%- else -%}
+        {%- set text = kind -%}
+    {%- endif -%}
+    {%- if rule.get('nullable', false) -%}
+        {%- set text = text ~ ", or null" -%}
+    {%- endif -%}
+    {{ return(text) }}
+{% endmacro %}
+
+{% macro segmentation_validate_settings() %}
+    {#- on-run-start: validate every setting and reject unknown segmentation__ vars (typos). -#}
+    {%- do segmentation_settings() -%}
+    {%- set cli_vars = invocation_args_dict.get('vars') or {} -%}
+    {%- if cli_vars is string -%}
+        {%- set cli_vars = fromyaml(cli_vars) or {} -%}
+    {%- endif -%}
+    {%- set known = segmentation_settings_spec().keys() | map('string') | list -%}
+    {%- for key in cli_vars -%}
+        {%- if key.startswith('segmentation__') and key[14:] not in known -%}
+            {{ exceptions.raise_compiler_error(
+                "Unknown var " ~ key ~ "; known segmentation vars: segmentation__"
+                ~ (known | sort | join(', segmentation__')) ~ "."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    select 1 as settings_are_valid
+{% endmacro %}

@@ -1,0 +1,34 @@
+-- The clustering features of every customer at every period end, with nulls replaced by what
+-- they mean: a customer who never ordered has recency = tenure, zero spend, zero rates.
+-- Training (Python) and assignment (SQL) both read this model, so they see the same values.
+with
+
+features as (
+    select * from {{ ref('int_customer_features_monthly') }}
+),
+
+imputed as (
+    select
+        customer_id,
+        period_month_end,
+        is_current_period,
+        coalesce(recency_days, tenure_days, 0) as recency_days,
+        frequency,
+        greatest(monetary, 0) as monetary,
+        coalesce(greatest(avg_order_value, 0), 0) as avg_order_value,
+        coalesce(tenure_days, 0) as tenure_days,
+        coalesce(days_between_orders, tenure_days, 0) as days_between_orders,
+        coalesce(discount_share, 0) as discount_share,
+        coalesce(return_rate, 0) as return_rate,
+        coalesce(email_open_rate, 0) as email_open_rate,
+        coalesce(email_click_rate, 0) as email_click_rate,
+        web_sessions,
+        app_sessions,
+        coalesce(app_session_share, 0) as app_session_share,
+        orders_last_3_months,
+        greatest(net_revenue_last_3_months, 0) as net_revenue_last_3_months,
+        support_tickets
+    from features
+)
+
+select * from imputed

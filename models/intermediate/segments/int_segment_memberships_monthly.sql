@@ -1,0 +1,33 @@
+-- Long form of every segmentation: one row per customer, period end and segmentation, so that
+-- summaries, migrations and KPIs are written once for all segmentations.
+with
+
+rfm as (
+    select * from {{ ref('int_customer_rfm_scored_monthly') }}
+),
+
+clusters as (
+    select * from {{ ref('int_customer_clusters_monthly') }}
+),
+
+memberships as (
+    select
+        customer_id,
+        period_month_end,
+        'rfm' as segmentation,
+        rfm_segment as segment,
+        rfm_segment_rank as segment_rank
+    from rfm
+
+    union all
+
+    select
+        customer_id,
+        period_month_end,
+        'cluster' as segmentation,
+        cluster_segment as segment,
+        cluster_id as segment_rank
+    from clusters
+)
+
+select * from memberships

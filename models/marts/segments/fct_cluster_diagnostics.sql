@@ -1,0 +1,47 @@
+-- Every candidate k of the clustering with its quality scores and smallest segment, which k was
+-- chosen and why, and the stability of the chosen solution across refits on resamples.
+with
+
+artifacts as (
+    select * from {{ ref('segmentation_cluster_model') }}
+),
+
+candidates as (
+    select
+        k,
+        max(case when parameter_name = 'inertia' then numeric_value end) as inertia,
+        max(case when parameter_name = 'silhouette' then numeric_value end) as silhouette,
+        max(case when parameter_name = 'davies_bouldin' then numeric_value end) as davies_bouldin,
+        max(case when parameter_name = 'smallest_segment_share' then numeric_value end) as smallest_segment_share,
+        max(case when parameter_name = 'is_eligible' then numeric_value end) = 1 as is_eligible,
+        max(case when parameter_name = 'is_chosen' then numeric_value end) = 1 as is_chosen,
+        max(case when parameter_name = 'reason' then text_value end) as reason
+    from artifacts
+    where artifact = 'k_candidate'
+    group by 1
+),
+
+summary as (
+    select
+        max(case when parameter_name = 'training_rows' then numeric_value end) as training_rows,
+        max(case when parameter_name = 'stability_ari_mean' then numeric_value end) as stability_ari_mean,
+        max(case when parameter_name = 'stability_ari_min' then numeric_value end) as stability_ari_min,
+        max(case when parameter_name = 'stability_ari_max' then numeric_value end) as stability_ari_max,
+        max(case when parameter_name = 'chosen_k_reason' then text_value end) as chosen_k_reason
+    from artifacts
+    where artifact = 'summary'
+),
+
+diagnostics as (
+    select
+        candidates.*,
+        summary.training_rows,
+        summary.stability_ari_mean,
+        summary.stability_ari_min,
+        summary.stability_ari_max,
+        summary.chosen_k_reason
+    from candidates
+    cross join summary
+)
+
+select * from diagnostics

@@ -1,0 +1,51 @@
+-- One row per customer and period end with the features and every segment held then.
+with
+
+features as (
+    select * from {{ ref('int_customer_features_monthly') }}
+),
+
+rfm as (
+    select * from {{ ref('int_customer_rfm_scored_monthly') }}
+),
+
+clusters as (
+    select * from {{ ref('int_customer_clusters_monthly') }}
+),
+
+customer_segments as (
+    select
+        -- keys
+        features.customer_id,
+        features.period_month_end,
+        features.period_end_date,
+        features.is_current_period,
+        -- segments
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.rfm_segment,
+        clusters.cluster_id,
+        clusters.cluster_segment,
+        -- value
+        features.recency_days,
+        features.frequency,
+        features.monetary,
+        features.avg_order_value,
+        -- activity in the period
+        features.orders_in_period,
+        features.completed_orders_in_period,
+        features.net_revenue_in_period,
+        features.completed_orders_in_period > 0 as is_active_in_period
+    from features
+    inner join rfm
+        on
+            features.customer_id = rfm.customer_id
+            and features.period_month_end = rfm.period_month_end
+    inner join clusters
+        on
+            features.customer_id = clusters.customer_id
+            and features.period_month_end = clusters.period_month_end
+)
+
+select * from customer_segments
