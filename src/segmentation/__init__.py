@@ -1,0 +1,1 @@
+"""Helpers for the customer segmentation warehouse: demo data, clustering, value models, tools."""

@@ -1,0 +1,771 @@
+"""K-means customer segmentation: scaling, choice of k, cluster naming, stability and artifacts.
+
+`fit_segmentation_model` is the entry point for the dbt Python model; it returns one long table
+holding everything the SQL scoring needs (scaling parameters and centroids) plus diagnostics.
+`assign_clusters` is the reference implementation of that SQL scoring.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
+
+ID_COLUMN = "customer_id"
+TRANSFORMS = ("log1p", "identity")
+K_RANGE = (2, 15)
+MAX_SEED = 2**32 - 1
+SILHOUETTE_TIE_TOLERANCE = 0.01
+NAME_MIN_ABS_Z = 0.5
+NAME_MAX_FEATURES = 2
+DESCRIPTION_MAX_FEATURES = 4
+TYPICAL_NAME = "Typical customers"
+
+CONFIG_KEYS = (
+    "features",
+    "k_min",
+    "k_max",
+    "min_segment_share",
+    "max_training_rows",
+    "seed",
+    "silhouette_sample_size",
+    "n_init",
+    "stability_resamples",
+    "value_feature",
+)
+SCALER_COLUMNS = ("feature_name", "transform", "fill_value", "center", "scale", "feature_order")
+K_CANDIDATE_COLUMNS = (
+    "k",
+    "inertia",
+    "silhouette",
+    "davies_bouldin",
+    "smallest_segment_share",
+    "is_eligible",
+    "is_chosen",
+    "reason",
+)
+ARTIFACT_DTYPES = {
+    "artifact": "string",
+    "cluster_id": "Int64",
+    "k": "Int64",
+    "feature_name": "string",
+    "parameter_name": "string",
+    "numeric_value": "Float64",
+    "text_value": "string",
+}
+
+# feature name -> (word when the cluster is above average, word when below average)
+DEFAULT_VOCABULARY: dict[str, tuple[str, str]] = {
+    "recency_days": ("lapsed", "recent"),
+    "frequency": ("frequent", "rare"),
+    "monetary": ("high-spending", "low-spending"),
+    "avg_order_value": ("big-basket", "small-basket"),
+    "discount_share": ("discount-driven", "full-price"),
+    "return_rate": ("high-return", "low-return"),
+    "tenure_days": ("long-standing", "new"),
+    "email_open_rate": ("email-engaged", "email-silent"),
+    "web_sessions_90d": ("web-active", "web-inactive"),
+    "app_sessions_90d": ("app-active", "app-inactive"),
+    "support_tickets_365d": ("support-heavy", "low-support"),
+}
+
+# Distinct random streams derived from the one configured seed.
+_STREAM_TRAINING_SAMPLE = 0
+_STREAM_SILHOUETTE_SAMPLE = 1
+_STREAM_STABILITY = 2
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_int(value: Any, label: str, low: int, high: int | None = None, rule: str = "") -> int:
+    if not _is_int(value) or value < low or (high is not None and value > high):
+        allowed = rule or (f"in [{low}, {high}]" if high is not None else f">= {low}")
+        raise ValueError(f"{label} must be an int {allowed} (got {value!r})")
+    return int(value)
+
+
+def _check_share(value: Any, label: str) -> float:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not 0 < value < 0.5:
+        raise ValueError(f"{label} must be a float in (0, 0.5) (got {value!r})")
+    return float(value)
+
+
+def _check_features(features: Any, label: str = "config['features']") -> list[dict[str, str]]:
+    if isinstance(features, (str, bytes, Mapping)) or not isinstance(features, Sequence):
+        raise ValueError(
+            f"{label} must be a list of {{name: str, transform: one of {list(TRANSFORMS)}}} "
+            f"(got {type(features).__name__})"
+        )
+    checked: list[dict[str, str]] = []
+    for i, spec in enumerate(features):
+        if not isinstance(spec, Mapping) or set(spec) != {"name", "transform"}:
+            raise ValueError(
+                f"{label}[{i}] must be a mapping with exactly the keys 'name' and 'transform' "
+                f"(got {spec!r})"
+            )
+        name, transform = spec["name"], spec["transform"]
+        if not isinstance(name, str) or not name or name == ID_COLUMN:
+            raise ValueError(
+                f"{label}[{i}]['name'] must be a non-empty column name other than "
+                f"{ID_COLUMN!r} (got {name!r})"
+            )
+        if transform not in TRANSFORMS:
+            raise ValueError(
+                f"{label}[{i}]['transform'] must be one of {list(TRANSFORMS)} (got {transform!r})"
+            )
+        checked.append({"name": name, "transform": transform})
+    names = [f["name"] for f in checked]
+    if len(checked) < 2:
+        raise ValueError(f"{label} must list at least 2 features (got {len(checked)})")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{label} names must be unique (duplicated: {duplicates})")
+    return checked
+
+
+def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a normalised copy of the segmentation config, or raise ValueError naming the key.
+
+    Every key in CONFIG_KEYS is required and no other key is accepted.
+    """
+    if not isinstance(config, Mapping):
+        raise ValueError(f"config must be a mapping with keys {list(CONFIG_KEYS)}")
+    missing = [key for key in CONFIG_KEYS if key not in config]
+    if missing:
+        raise ValueError(f"config is missing key(s) {missing}; required: {list(CONFIG_KEYS)}")
+    unknown = sorted(str(key) for key in config if key not in CONFIG_KEYS)
+    if unknown:
+        raise ValueError(f"config has unknown key(s) {unknown}; allowed: {list(CONFIG_KEYS)}")
+
+    def label(key: str) -> str:
+        return f"config[{key!r}]"
+
+    low_k, high_k = K_RANGE
+    checked: dict[str, Any] = {"features": _check_features(config["features"])}
+    checked["k_min"] = _check_int(config["k_min"], label("k_min"), low_k, high_k)
+    checked["k_max"] = _check_int(
+        config["k_max"],
+        label("k_max"),
+        checked["k_min"],
+        high_k,
+        rule=f"with k_min <= k_max <= {high_k} (k_min is {checked['k_min']})",
+    )
+    checked["min_segment_share"] = _check_share(
+        config["min_segment_share"], label("min_segment_share")
+    )
+    checked["max_training_rows"] = _check_int(
+        config["max_training_rows"], label("max_training_rows"), 100
+    )
+    checked["seed"] = _check_int(config["seed"], label("seed"), 0, MAX_SEED)
+    checked["silhouette_sample_size"] = _check_int(
+        config["silhouette_sample_size"], label("silhouette_sample_size"), 100
+    )
+    checked["n_init"] = _check_int(config["n_init"], label("n_init"), 1)
+    checked["stability_resamples"] = _check_int(
+        config["stability_resamples"], label("stability_resamples"), 0
+    )
+    names = [f["name"] for f in checked["features"]]
+    if config["value_feature"] not in names:
+        raise ValueError(
+            f"{label('value_feature')} must be one of the feature names {names} "
+            f"(got {config['value_feature']!r})"
+        )
+    checked["value_feature"] = config["value_feature"]
+    return checked
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def _raw_values(df: pd.DataFrame, name: str) -> np.ndarray:
+    """Return a feature column as float64 with NaN for nulls; reject non-numeric or inf data."""
+    if name not in df.columns:
+        raise ValueError(
+            f"config['features'] names {name!r}, which is not a column of df "
+            f"(columns: {[str(c) for c in df.columns]})"
+        )
+    column = df[name]
+    numeric = pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(
+        column.dtype
+    )
+    if not numeric and column.dtype == object:
+        numeric = all(isinstance(v, (numbers.Real, decimal.Decimal)) for v in column.dropna())
+        column = pd.to_numeric(column) if numeric else column
+    if not numeric:
+        raise ValueError(
+            f"config['features'] feature {name!r} must be numeric (column dtype {column.dtype})"
+        )
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    if np.isinf(values).any():
+        raise ValueError(f"config['features'] feature {name!r} contains infinite values")
+    return values
+
+
+def _filled_and_transformed(
+    df: pd.DataFrame, name: str, transform: str, fill_value: float
+) -> tuple[np.ndarray, np.ndarray]:
+    filled = _raw_values(df, name).copy()
+    filled[np.isnan(filled)] = fill_value
+    if transform == "log1p":
+        if filled.size and filled.min() < 0:
+            raise ValueError(
+                f"config['features'] feature {name!r} uses transform 'log1p', which requires "
+                f"values >= 0 after filling nulls (minimum is {filled.min()!r})"
+            )
+        return filled, np.log1p(filled)
+    return filled, filled
+
+
+def fit_scaler(df: pd.DataFrame, features: Sequence[Mapping[str, str]]) -> pd.DataFrame:
+    """Fit per-feature null fill, transform, centering and scaling on the training rows.
+
+    Returns one row per feature with columns feature_name, transform, fill_value (median of the
+    raw column, 0 if all null), center (mean after fill and transform), scale (population std,
+    1.0 for a constant column) and feature_order (1-based position of the feature).
+    """
+    checked = _check_features(features, label="features")
+    rows = []
+    for order, spec in enumerate(checked, start=1):
+        raw = _raw_values(df, spec["name"])
+        present = raw[~np.isnan(raw)]
+        fill_value = float(np.median(present)) if present.size else 0.0
+        _, transformed = _filled_and_transformed(df, spec["name"], spec["transform"], fill_value)
+        if transformed.size == 0:
+            raise ValueError("df must have at least one row to fit the scaler")
+        constant = np.ptp(transformed) == 0
+        rows.append(
+            {
+                "feature_name": spec["name"],
+                "transform": spec["transform"],
+                "fill_value": fill_value,
+                "center": float(np.mean(transformed)),
+                "scale": 1.0 if constant else float(np.std(transformed)),
+                "feature_order": order,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SCALER_COLUMNS))
+
+
+def _ordered_scaler(scaler: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in SCALER_COLUMNS if c not in scaler.columns]
+    if missing:
+        raise ValueError(f"scaler is missing column(s) {missing}; expected {list(SCALER_COLUMNS)}")
+    return scaler.sort_values("feature_order", kind="mergesort").reset_index(drop=True)
+
+
+def _original_units(df: pd.DataFrame, scaler: pd.DataFrame) -> np.ndarray:
+    """Feature matrix in original units with nulls replaced by each feature's fill value."""
+    scaler = _ordered_scaler(scaler)
+    columns = [
+        _filled_and_transformed(df, row.feature_name, row.transform, row.fill_value)[0]
+        for row in scaler.itertuples(index=False)
+    ]
+    return np.column_stack(columns) if columns else np.empty((len(df), 0))
+
+
+def apply_scaler(df: pd.DataFrame, scaler: pd.DataFrame) -> np.ndarray:
+    """Return the scaled matrix z for df under a fitted scaler (columns in feature_order)."""
+    scaler = _ordered_scaler(scaler)
+    columns = []
+    for row in scaler.itertuples(index=False):
+        _, transformed = _filled_and_transformed(
+            df, row.feature_name, row.transform, row.fill_value
+        )
+        columns.append((transformed - row.center) / row.scale)
+    return np.column_stack(columns) if columns else np.empty((len(df), 0))
+
+
+# --------------------------------------------------------------------------- choice of k
+
+
+def _kmeans(X: np.ndarray, k: int, seed: int, n_init: int) -> KMeans:
+    return KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(X)
+
+
+def _as_matrix(X: Any) -> np.ndarray:
+    matrix = np.asarray(X, dtype="float64")
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty 2-D array (got shape {matrix.shape})")
+    if not np.isfinite(matrix).all():
+        raise ValueError("X must contain only finite values")
+    return matrix
+
+
+def _silhouette(X: np.ndarray, labels: np.ndarray) -> float:
+    n_labels = np.unique(labels).size
+    if n_labels < 2 or n_labels > len(labels) - 1:
+        return math.nan
+    return float(silhouette_score(X, labels))
+
+
+def _davies_bouldin(X: np.ndarray, labels: np.ndarray) -> float:
+    return float(davies_bouldin_score(X, labels)) if np.unique(labels).size >= 2 else math.nan
+
+
+def _choose_k(table: pd.DataFrame, min_segment_share: float) -> tuple[int, list[str]]:
+    """Return the chosen k and one reason per candidate row."""
+    share_rule = f"min_segment_share {min_segment_share:g}"
+    eligible = table[table["is_eligible"]]
+    if eligible.empty:
+        fallback = table.sort_values(
+            ["smallest_segment_share", "k"], ascending=[False, True], kind="mergesort"
+        ).iloc[0]
+        chosen = int(fallback["k"])
+        reasons = []
+        for row in table.itertuples(index=False):
+            if row.k == chosen:
+                reasons.append(
+                    f"chosen as fallback: no k met {share_rule}; this k has the largest smallest "
+                    f"segment share ({row.smallest_segment_share:.3f})"
+                )
+            else:
+                reasons.append(
+                    f"ineligible: smallest segment share {row.smallest_segment_share:.3f} "
+                    f"< {share_rule}"
+                )
+        return chosen, reasons
+
+    silhouettes = eligible["silhouette"].fillna(-math.inf)
+    best = float(silhouettes.max())
+    tied = eligible[silhouettes >= best - SILHOUETTE_TIE_TOLERANCE]
+    winner = tied.sort_values(["davies_bouldin", "k"], na_position="last", kind="mergesort").iloc[0]
+    chosen = int(winner["k"])
+    tied_ks = [int(k) for k in tied["k"]]
+    reasons = []
+    for row in table.itertuples(index=False):
+        if not row.is_eligible:
+            reasons.append(
+                f"ineligible: smallest segment share {row.smallest_segment_share:.3f} "
+                f"< {share_rule}"
+            )
+        elif row.k == chosen and len(tied_ks) == 1:
+            reasons.append(
+                f"chosen: best silhouette ({row.silhouette:.3f}) among {len(eligible)} eligible k"
+            )
+        elif row.k == chosen:
+            reasons.append(
+                f"chosen: silhouette {row.silhouette:.3f} within {SILHOUETTE_TIE_TOLERANCE} of "
+                f"the best eligible ({best:.3f}) for k in {tied_ks}; lowest Davies-Bouldin "
+                f"({row.davies_bouldin:.3f}) among them, then smallest k"
+            )
+        elif row.k not in tied_ks:
+            reasons.append(
+                f"eligible, not chosen: silhouette {row.silhouette:.3f} is more than "
+                f"{SILHOUETTE_TIE_TOLERANCE} below the best eligible ({best:.3f})"
+            )
+        else:
+            reasons.append(
+                f"eligible, not chosen: silhouette {row.silhouette:.3f} within "
+                f"{SILHOUETTE_TIE_TOLERANCE} of the best, but Davies-Bouldin "
+                f"{row.davies_bouldin:.3f} vs {winner['davies_bouldin']:.3f} for chosen "
+                f"k={chosen} (ties go to the smaller k)"
+            )
+    return chosen, reasons
+
+
+def evaluate_k(
+    X: np.ndarray,
+    k_min: int,
+    k_max: int,
+    min_segment_share: float,
+    seed: int,
+    silhouette_sample_size: int,
+    n_init: int,
+) -> pd.DataFrame:
+    """Score every candidate k in [k_min, k_max] and mark the chosen one.
+
+    One row per k with columns k, inertia, silhouette (on a seeded sample of at most
+    silhouette_sample_size rows, the same sample for every k), davies_bouldin,
+    smallest_segment_share, is_eligible (smallest share >= min_segment_share), is_chosen and
+    reason. Among eligible k the best silhouette wins; candidates within 0.01 of it are decided
+    by lower Davies-Bouldin, then smaller k. With no eligible k, the k with the largest smallest
+    segment share is chosen.
+    """
+    X = _as_matrix(X)
+    low_k, high_k = K_RANGE
+    k_min = _check_int(k_min, "k_min", low_k, high_k)
+    k_max = _check_int(k_max, "k_max", k_min, high_k, rule=f"with k_min <= k_max <= {high_k}")
+    min_segment_share = _check_share(min_segment_share, "min_segment_share")
+    seed = _check_int(seed, "seed", 0, MAX_SEED)
+    silhouette_sample_size = _check_int(silhouette_sample_size, "silhouette_sample_size", 100)
+    n_init = _check_int(n_init, "n_init", 1)
+    n_rows = X.shape[0]
+    if n_rows < k_max:
+        raise ValueError(f"k_max ({k_max}) must not exceed the number of rows of X ({n_rows})")
+
+    sample = _sample_indices(n_rows, silhouette_sample_size, seed, _STREAM_SILHOUETTE_SAMPLE)
+    rows = []
+    for k in range(k_min, k_max + 1):
+        model = _kmeans(X, k, seed, n_init)
+        labels = model.labels_
+        rows.append(
+            {
+                "k": k,
+                "inertia": float(model.inertia_),
+                "silhouette": _silhouette(X[sample], labels[sample]),
+                "davies_bouldin": _davies_bouldin(X, labels),
+                "smallest_segment_share": float(np.bincount(labels, minlength=k).min() / n_rows),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["is_eligible"] = table["smallest_segment_share"] >= min_segment_share
+    chosen, reasons = _choose_k(table, min_segment_share)
+    table["is_chosen"] = table["k"] == chosen
+    table["reason"] = reasons
+    return table[list(K_CANDIDATE_COLUMNS)]
+
+
+def _sample_indices(n_rows: int, size: int, seed: int, stream: int) -> np.ndarray:
+    """Sorted seeded sample of at most `size` row positions (all rows when n_rows <= size)."""
+    if n_rows <= size:
+        return np.arange(n_rows)
+    rng = np.random.default_rng([seed, stream])
+    return np.sort(rng.choice(n_rows, size=size, replace=False))
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def _display(feature: str) -> str:
+    return feature.replace("_", " ")
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def name_clusters(
+    centroids_z: pd.DataFrame, labels: Mapping[str, tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """Return a unique (name, one-sentence description) per centroid row, in row order.
+
+    Columns of `centroids_z` are features and values are centroid z-scores. A cluster is named
+    after its features with the largest |z| (at most 2 in the name, up to 4 in the description,
+    only |z| >= 0.5), using `labels` (feature -> (word above average, word below average)) over
+    DEFAULT_VOCABULARY, else "high <feature>" / "low <feature>". Clusters with no such feature
+    are "Typical customers". Equal names are told apart by further distinguishing features,
+    then by a numeric suffix.
+    """
+    vocabulary = dict(DEFAULT_VOCABULARY)
+    for feature, words in (labels or {}).items():
+        valid = isinstance(words, (tuple, list)) and len(words) == 2
+        if not valid or not all(isinstance(w, str) and w for w in words):
+            raise ValueError(
+                f"labels[{feature!r}] must be a (word above average, word below average) pair "
+                f"of non-empty strings (got {words!r})"
+            )
+        vocabulary[str(feature)] = (words[0], words[1])
+    features = [str(c) for c in centroids_z.columns]
+    z = centroids_z.to_numpy(dtype="float64")
+    if not np.isfinite(z).all():
+        raise ValueError("centroids_z must contain only finite values")
+
+    ranked = [
+        [
+            j
+            for j in sorted(range(len(features)), key=lambda j: (-abs(row[j]), j))
+            if abs(row[j]) >= NAME_MIN_ABS_Z
+        ]
+        for row in z
+    ]
+
+    def word(i: int, j: int) -> str:
+        high, low = vocabulary.get(
+            features[j], (f"high {_display(features[j])}", f"low {_display(features[j])}")
+        )
+        return high if z[i, j] > 0 else low
+
+    def name(i: int, depth: int) -> str:
+        if depth == 0:
+            return TYPICAL_NAME
+        return _capitalise(", ".join(word(i, j) for j in ranked[i][:depth]) + " customers")
+
+    depth = [min(NAME_MAX_FEATURES, len(r)) for r in ranked]
+    while True:
+        names = [name(i, d) for i, d in enumerate(depth)]
+        clashing = [i for i, n in enumerate(names) if names.count(n) > 1]
+        extendable = [i for i in clashing if depth[i] < len(ranked[i])]
+        if not extendable:
+            break
+        for i in extendable:
+            depth[i] += 1
+
+    unique: list[str] = []
+    for candidate in names:
+        final, suffix = candidate, 2
+        while final in unique:
+            final, suffix = f"{candidate} ({suffix})", suffix + 1
+        unique.append(final)
+
+    result = []
+    for i, cluster_name in enumerate(unique):
+        shown = ranked[i][:DESCRIPTION_MAX_FEATURES]
+        if not shown:
+            description = f"Within {NAME_MIN_ABS_Z} sd of average on every feature."
+        else:
+            parts = [
+                f"{_display(features[j])} {abs(z[i, j]):.1f} sd "
+                f"{'above' if z[i, j] > 0 else 'below'} average"
+                for j in shown
+            ]
+            description = _capitalise(", ".join(parts)) + "."
+        result.append((cluster_name, description))
+    return result
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def _stability_against(
+    X: np.ndarray, reference: np.ndarray, k: int, seed: int, n_resamples: int, n_init: int
+) -> dict[str, float]:
+    rng = np.random.default_rng([seed, _STREAM_STABILITY])
+    n_rows = X.shape[0]
+    scores = []
+    for _ in range(n_resamples):
+        rows = rng.integers(0, n_rows, size=n_rows)
+        refit = _kmeans(X[rows], k, seed, n_init)
+        scores.append(float(adjusted_rand_score(reference, refit.predict(X))))
+    if not scores:
+        return {"ari_mean": math.nan, "ari_min": math.nan, "ari_max": math.nan, "n_resamples": 0}
+    return {
+        "ari_mean": float(np.mean(scores)),
+        "ari_min": float(min(scores)),
+        "ari_max": float(max(scores)),
+        "n_resamples": n_resamples,
+    }
+
+
+def stability(X: np.ndarray, k: int, seed: int, n_resamples: int, n_init: int) -> dict[str, float]:
+    """Agreement (adjusted Rand index) between the k-means labels of X and seeded bootstrap refits.
+
+    Each refit is trained on a bootstrap resample and predicts all of X. Returns ari_mean,
+    ari_min, ari_max (NaN when n_resamples is 0) and n_resamples.
+    """
+    X = _as_matrix(X)
+    k = _check_int(k, "k", K_RANGE[0], min(K_RANGE[1], X.shape[0]))
+    seed = _check_int(seed, "seed", 0, MAX_SEED)
+    n_resamples = _check_int(n_resamples, "n_resamples", 0)
+    n_init = _check_int(n_init, "n_init", 1)
+    reference = _kmeans(X, k, seed, n_init).labels_
+    return _stability_against(X, reference, k, seed, n_resamples, n_init)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def _training_rows(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    """Rows sorted by customer_id, down-sampled (seeded) to max_rows; independent of row order."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"df must be a pandas DataFrame (got {type(df).__name__})")
+    if ID_COLUMN not in df.columns:
+        raise ValueError(f"df must have a {ID_COLUMN!r} column")
+    ids = df[ID_COLUMN]
+    if ids.isna().any():
+        raise ValueError(f"df[{ID_COLUMN!r}] must not contain nulls")
+    if ids.duplicated().any():
+        raise ValueError(f"df[{ID_COLUMN!r}] must be unique")
+    ordered = df.sort_values(ID_COLUMN, kind="mergesort").reset_index(drop=True)
+    sample = _sample_indices(len(ordered), max_rows, seed, _STREAM_TRAINING_SAMPLE)
+    return ordered.iloc[sample].reset_index(drop=True)
+
+
+def _relabel_order(value_means: np.ndarray, centers: np.ndarray) -> list[int]:
+    """KMeans labels in cluster_id order: value mean descending, then centroid descending."""
+
+    def key(label: int) -> tuple[float, ...]:
+        value = value_means[label]
+        primary = -value if math.isfinite(value) else math.inf
+        return (primary, *(-c for c in centers[label]))
+
+    return sorted(range(len(centers)), key=key)
+
+
+def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+    """Fit the segmentation on a training sample and return all artifacts as one long table.
+
+    Columns: artifact, cluster_id, k, feature_name, parameter_name, numeric_value, text_value
+    (see ARTIFACT_DTYPES). Artifacts are 'scaling', 'centroid', 'cluster', 'k_candidate' and
+    'summary'; rows are ordered by artifact in that order, then cluster_id, k, feature order and
+    parameter. cluster_id is set on centroid and cluster rows; k is the chosen k on those rows
+    and the candidate k on k_candidate rows. centroid_mean is in original units with nulls
+    counted at the feature's fill_value. The result depends only on the set of input rows and
+    the config, not on their order.
+    """
+    cfg = validate_config(config)
+    features = cfg["features"]
+    names = [f["name"] for f in features]
+    missing = [n for n in names if n not in df.columns] if isinstance(df, pd.DataFrame) else []
+    if missing:
+        raise ValueError(f"config['features'] names columns missing from df: {missing}")
+    train = _training_rows(df, cfg["max_training_rows"], cfg["seed"])
+    if len(train) < cfg["k_max"]:
+        raise ValueError(
+            f"config['k_max'] ({cfg['k_max']}) exceeds the number of training rows ({len(train)})"
+        )
+
+    scaler = fit_scaler(train, features)
+    X = apply_scaler(train, scaler)
+    candidates = evaluate_k(
+        X,
+        cfg["k_min"],
+        cfg["k_max"],
+        cfg["min_segment_share"],
+        cfg["seed"],
+        cfg["silhouette_sample_size"],
+        cfg["n_init"],
+    )
+    chosen = candidates[candidates["is_chosen"]].iloc[0]
+    k = int(chosen["k"])
+    model = _kmeans(X, k, cfg["seed"], cfg["n_init"])
+
+    original = _original_units(train, scaler)
+    counts = np.bincount(model.labels_, minlength=k)
+    means = np.full((k, len(names)), np.nan)
+    for label in range(k):
+        if counts[label]:
+            means[label] = original[model.labels_ == label].mean(axis=0)
+    order = _relabel_order(means[:, names.index(cfg["value_feature"])], model.cluster_centers_)
+    cluster_ids = range(1, k + 1)
+    centroids_z = pd.DataFrame(model.cluster_centers_[order], index=cluster_ids, columns=names)
+    cluster_text = name_clusters(centroids_z)
+    stable = _stability_against(
+        X, model.labels_, k, cfg["seed"], cfg["stability_resamples"], cfg["n_init"]
+    )
+
+    rows: list[tuple[Any, ...]] = []
+
+    def add(
+        artifact: str,
+        parameter: str,
+        *,
+        cluster_id: int | None = None,
+        k_value: int | None = None,
+        feature: str | None = None,
+        number: float | None = None,
+        text: str | None = None,
+    ) -> None:
+        rows.append((artifact, cluster_id, k_value, feature, parameter, number, text))
+
+    for s in scaler.itertuples(index=False):
+        for parameter in ("fill_value", "center", "scale", "feature_order"):
+            add("scaling", parameter, feature=s.feature_name, number=float(getattr(s, parameter)))
+        add("scaling", "transform", feature=s.feature_name, text=s.transform)
+    for cluster_id, label in zip(cluster_ids, order, strict=True):
+        for j, feature in enumerate(names):
+            z_value = float(model.cluster_centers_[label, j])
+            add(
+                "centroid",
+                "centroid_z",
+                cluster_id=cluster_id,
+                k_value=k,
+                feature=feature,
+                number=z_value,
+            )
+            add(
+                "centroid",
+                "centroid_mean",
+                cluster_id=cluster_id,
+                k_value=k,
+                feature=feature,
+                number=float(means[label, j]),
+            )
+    for cluster_id, label, (cluster_name, description) in zip(
+        cluster_ids, order, cluster_text, strict=True
+    ):
+        add("cluster", "cluster_name", cluster_id=cluster_id, k_value=k, text=cluster_name)
+        add("cluster", "cluster_description", cluster_id=cluster_id, k_value=k, text=description)
+        add(
+            "cluster",
+            "training_share",
+            cluster_id=cluster_id,
+            k_value=k,
+            number=float(counts[label] / len(train)),
+        )
+        add(
+            "cluster",
+            "training_customers",
+            cluster_id=cluster_id,
+            k_value=k,
+            number=float(counts[label]),
+        )
+    for c in candidates.itertuples(index=False):
+        for parameter in ("inertia", "silhouette", "davies_bouldin", "smallest_segment_share"):
+            add("k_candidate", parameter, k_value=int(c.k), number=float(getattr(c, parameter)))
+        add("k_candidate", "is_eligible", k_value=int(c.k), number=float(c.is_eligible))
+        add("k_candidate", "is_chosen", k_value=int(c.k), number=float(c.is_chosen))
+        add("k_candidate", "reason", k_value=int(c.k), text=c.reason)
+    add("summary", "chosen_k", number=float(k))
+    add("summary", "training_rows", number=float(len(train)))
+    add("summary", "stability_ari_mean", number=stable["ari_mean"])
+    add("summary", "stability_ari_min", number=stable["ari_min"])
+    add("summary", "stability_ari_max", number=stable["ari_max"])
+    add("summary", "seed", number=float(cfg["seed"]))
+    add("summary", "chosen_k_reason", text=str(chosen["reason"]))
+
+    columns = list(ARTIFACT_DTYPES)
+    data = {
+        column: pd.array([row[i] for row in rows], dtype=ARTIFACT_DTYPES[column])
+        for i, column in enumerate(columns)
+    }
+    return pd.DataFrame(data, columns=columns)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _scaler_from_artifacts(artifacts: pd.DataFrame) -> pd.DataFrame:
+    scaling = artifacts[artifacts["artifact"] == "scaling"]
+    if scaling.empty:
+        raise ValueError("artifacts contain no 'scaling' rows")
+    rows = []
+    for feature, group in scaling.groupby("feature_name", sort=True):
+        params = dict(zip(group["parameter_name"], group["numeric_value"], strict=True))
+        texts = dict(zip(group["parameter_name"], group["text_value"], strict=True))
+        rows.append(
+            {
+                "feature_name": str(feature),
+                "transform": str(texts["transform"]),
+                "fill_value": float(params["fill_value"]),
+                "center": float(params["center"]),
+                "scale": float(params["scale"]),
+                "feature_order": int(params["feature_order"]),
+            }
+        )
+    return _ordered_scaler(pd.DataFrame(rows, columns=list(SCALER_COLUMNS)))
+
+
+def assign_clusters(df: pd.DataFrame, artifacts: pd.DataFrame) -> pd.Series:
+    """Assign each row of df to the nearest centroid in z space (ties to the lower cluster_id).
+
+    Reference implementation of the SQL scoring: z = (transform(coalesce(x, fill_value)) -
+    center) / scale per feature, then the smallest squared Euclidean distance to centroid_z.
+    Returns an Int64 Series named cluster_id aligned with df's index.
+    """
+    scaler = _scaler_from_artifacts(artifacts)
+    centroid_rows = artifacts[
+        (artifacts["artifact"] == "centroid") & (artifacts["parameter_name"] == "centroid_z")
+    ]
+    centroids = centroid_rows.pivot(
+        index="cluster_id", columns="feature_name", values="numeric_value"
+    ).sort_index()
+    centroids = centroids[list(scaler["feature_name"])].astype("float64")
+    if centroids.empty:
+        raise ValueError("artifacts contain no 'centroid' rows")
+    Z = apply_scaler(df, scaler)
+    distances = np.column_stack([((Z - c) ** 2).sum(axis=1) for c in centroids.to_numpy()])
+    ids = centroids.index.to_numpy(dtype="int64")[np.argmin(distances, axis=1)]
+    return pd.Series(pd.array(ids, dtype="Int64"), index=df.index, name="cluster_id")
