@@ -92,13 +92,25 @@ nps_activity as (
 ),
 
 keys as (
-    select customer_id, period_month_end from order_activity
+    select
+        customer_id,
+        period_month_end
+    from order_activity
     union
-    select customer_id, period_month_end from event_activity
+    select
+        customer_id,
+        period_month_end
+    from event_activity
     union
-    select customer_id, period_month_end from ticket_activity
+    select
+        customer_id,
+        period_month_end
+    from ticket_activity
     union
-    select customer_id, period_month_end from nps_activity
+    select
+        customer_id,
+        period_month_end
+    from nps_activity
 ),
 
 combined as (

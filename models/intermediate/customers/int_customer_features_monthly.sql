@@ -21,19 +21,23 @@ month_numbers as (
     {{ dbt.generate_series(1200) }}
 ),
 
+first_month as (
+    -- History starts at the earliest signup or first order month.
+    select
+        cast(
+            {{ dbt.date_trunc('month', 'least(min(customers.first_seen_at), min(analysis_window.first_month_end))') }}
+            as date
+        ) as first_month_start
+    from customers
+    cross join analysis_window
+),
+
 months as (
-    -- Month ends from the first order month, or earlier signups, to the as-of month.
     select
         {{ segmentation_month_end(dbt.dateadd('month', 'month_numbers.generated_number - 1', 'first_month.first_month_start')) }}
             as period_month_end
-    from month_numbers
-    cross join (
-        select
-            cast({{ dbt.date_trunc('month', 'least(min(customers.signup_at), min(analysis_window.first_month_end))') }} as date)
-                as first_month_start
-        from customers
-        cross join analysis_window
-    ) as first_month
+    from first_month
+    cross join month_numbers
 ),
 
 customer_months as (
@@ -47,9 +51,10 @@ customer_months as (
     cross join analysis_window
     inner join months
         on
-            months.period_month_end >= {{ segmentation_month_end('coalesce(customers.signup_at, analysis_window.as_of_date)') }}
-            and months.period_month_end <= analysis_window.as_of_month_end
-    where coalesce(cast(customers.signup_at as date), analysis_window.as_of_date) <= analysis_window.as_of_date
+            {{ segmentation_month_end('coalesce(customers.first_seen_at, analysis_window.as_of_date)') }}
+            <= months.period_month_end
+            and analysis_window.as_of_month_end >= months.period_month_end
+    where coalesce(cast(customers.first_seen_at as date), analysis_window.as_of_date) <= analysis_window.as_of_date
 ),
 
 filled as (
@@ -125,15 +130,16 @@ features as (
         period_end_date,
         is_current_period,
         -- value (RFM)
-        {{ dbt.datediff('cast(last_ordered_at as date)', 'period_end_date', 'day') }} as recency_days,
+        {{ segmentation_days_between('cast(last_ordered_at as date)', 'period_end_date') }} as recency_days,
         frequency,
         monetary,
         -- behaviour
-        {{ dbt.datediff('signup_date', 'period_end_date', 'day') }} as tenure_days,
+        {{ segmentation_days_between('signup_date', 'period_end_date') }} as tenure_days,
         monetary / nullif(frequency, 0) as avg_order_value,
         case
             when frequency > 1
-                then {{ dbt.datediff('cast(first_ordered_at as date)', 'cast(last_ordered_at as date)', 'day') }}
+                then
+                    {{ segmentation_days_between('cast(first_ordered_at as date)', 'cast(last_ordered_at as date)') }}
                     * 1.0 / (frequency - 1)
         end as days_between_orders,
         discount_amount_to_date / nullif(gross_revenue_to_date, 0) as discount_share,

@@ -30,7 +30,12 @@ unioned as (
         customers.customer_id is not null as is_in_customer_source,
         -- timestamps: without a signup date, the first order stands in
         coalesce(customers.signup_at, order_customers.first_ordered_at) as signup_at,
-        order_customers.first_ordered_at
+        order_customers.first_ordered_at,
+        -- history starts at whichever came first (a signup date after the first order is kept as given)
+        least(
+            coalesce(customers.signup_at, order_customers.first_ordered_at),
+            coalesce(order_customers.first_ordered_at, customers.signup_at)
+        ) as first_seen_at
     from customers
     full outer join order_customers
         on customers.customer_id = order_customers.customer_id

@@ -8,18 +8,18 @@ artifacts as (
 
 clusters as (
     select
+        {% for feature in segmentation_setting('cluster_features') %}
+        max(
+            case when parameter_name = 'centroid_z' and feature_name = '{{ feature }}' then numeric_value end
+        ) as {{ feature }}__centroid_z,
+        {% endfor %}
         cluster_id,
         max(case when parameter_name = 'cluster_name' then text_value end) as cluster_name,
         max(case when parameter_name = 'cluster_description' then text_value end) as cluster_description,
-        max(case when parameter_name = 'training_share' then numeric_value end) as training_share,
-        {%- for feature in segmentation_setting('cluster_features') %}
-        max(
-            case when parameter_name = 'centroid_z' and feature_name = '{{ feature }}' then numeric_value end
-        ) as {{ feature }}__centroid_z{{ ',' if not loop.last }}
-        {%- endfor %}
+        max(case when parameter_name = 'training_share' then numeric_value end) as training_share
     from artifacts
     where artifact in ('cluster', 'centroid')
-    group by 1
+    group by cluster_id
 )
 
 select * from clusters

@@ -21,28 +21,29 @@ centroids as (
 
 scaling_wide as (
     select
-        {%- for feature in features %}
+        {% for feature in features %}
         max(case when feature_name = '{{ feature }}' then transform_name end) as {{ feature }}__transform,
         max(case when feature_name = '{{ feature }}' then fill_value end) as {{ feature }}__fill,
         max(case when feature_name = '{{ feature }}' then center end) as {{ feature }}__center,
-        max(case when feature_name = '{{ feature }}' then scale end) as {{ feature }}__scale{{ ',' if not loop.last }}
-        {%- endfor %}
+        max(case when feature_name = '{{ feature }}' then scale end) as {{ feature }}__scale,
+        {% endfor %}
+        count(*) as scaled_features
     from scaling
 ),
 
 scaled as (
     select
-        features.customer_id,
-        features.period_month_end,
-        {%- for feature in features %}
+        {% for feature in features %}
         (
             case
                 when scaling_wide.{{ feature }}__transform = 'log1p'
                     then ln(1 + greatest(coalesce(features.{{ feature }}, scaling_wide.{{ feature }}__fill), 0))
                 else coalesce(features.{{ feature }}, scaling_wide.{{ feature }}__fill)
             end - scaling_wide.{{ feature }}__center
-        ) / scaling_wide.{{ feature }}__scale as {{ feature }}__z{{ ',' if not loop.last }}
-        {%- endfor %}
+        ) / scaling_wide.{{ feature }}__scale as {{ feature }}__z,
+        {% endfor %}
+        features.customer_id,
+        features.period_month_end
     from features
     cross join scaling_wide
 ),
@@ -53,10 +54,13 @@ distances as (
         scaled.period_month_end,
         centroids.cluster_id,
         centroids.cluster_name,
-        {%- for feature in features %}
-        (scaled.{{ feature }}__z - centroids.{{ feature }}__centroid_z)
-        * (scaled.{{ feature }}__z - centroids.{{ feature }}__centroid_z){{ ' +' if not loop.last else ' as squared_distance' }}
-        {%- endfor %}
+        (
+            0
+            {% for feature in features %}
+            + (scaled.{{ feature }}__z - centroids.{{ feature }}__centroid_z)
+            * (scaled.{{ feature }}__z - centroids.{{ feature }}__centroid_z)
+            {% endfor %}
+        ) as squared_distance
     from scaled
     cross join centroids
 ),

@@ -9,8 +9,10 @@ counts as (
         '{{ source_name }}' as source_name,
         (select count(*) from {{ source('shop', source_name) }}) as rows_read,
         (select count(*) from {{ ref('stg_shop__' ~ source_name) }}) as rows_staged,
-        (select count(*) from {{ ref('base_shop__' ~ source_name) }} where quarantine_reason is not null)
-            as rows_quarantined
+        (
+            select count(*) from {{ ref('base_shop__' ~ source_name) }}
+            where quarantine_reason is not null
+        ) as rows_quarantined
     {%- if not loop.last %}
 
     union all
