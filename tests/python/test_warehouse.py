@@ -1,0 +1,115 @@
+"""End-to-end: the demo warehouse builds, its marts hold what they promise, and rebuilds agree."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from conftest import PROJECT_DIR, DbtResult, run_dbt
+
+MARTS = [
+    "dim_customers",
+    "dim_segments",
+    "fct_customer_segments_monthly",
+    "fct_segment_migrations",
+    "fct_segment_kpis_monthly",
+    "fct_cluster_diagnostics",
+    "fct_quarantined_rows",
+    "fct_source_row_counts",
+]
+
+
+def test_every_mart_is_built_and_not_empty(demo_warehouse: DbtResult) -> None:
+    for mart in MARTS[:6]:
+        rows = demo_warehouse.query(f"select count(*) from main_marts.{mart}")[0][0]
+        assert rows > 0, mart
+
+
+def test_every_demo_customer_has_one_row_and_one_segment_per_axis(
+    demo_warehouse: DbtResult,
+) -> None:
+    customers = pd.read_csv(PROJECT_DIR / "seeds" / "demo" / "customers.csv")
+    rows = demo_warehouse.query(
+        """
+        select
+            count(*),
+            count(distinct customer_id),
+            count(rfm_segment),
+            count(cluster_id)
+        from main_marts.dim_customers
+        """
+    )[0]
+    assert rows == (len(customers),) * 4
+
+
+def test_segment_shares_add_up_per_segmentation(demo_warehouse: DbtResult) -> None:
+    rows = demo_warehouse.query(
+        """
+        select segmentation, sum(customer_share), sum(revenue_share)
+        from main_marts.dim_segments group by 1
+        """
+    )
+    assert {row[0] for row in rows} == {"rfm", "cluster"}
+    for _, customer_share, revenue_share in rows:
+        assert abs(customer_share - 1) < 1e-9
+        assert abs(revenue_share - 1) < 1e-9
+
+
+def test_prospects_have_no_scores_and_scored_customers_have_an_order(
+    demo_warehouse: DbtResult,
+) -> None:
+    rows = demo_warehouse.query(
+        """
+        select rfm_segment = 'Prospects', r_score is null, frequency > 0, count(*)
+        from main_marts.dim_customers group by all order by all
+        """
+    )
+    assert [row[:3] for row in rows] == [(False, False, True), (True, True, False)]
+
+
+def test_demo_data_has_no_quarantined_rows(demo_warehouse: DbtResult) -> None:
+    assert demo_warehouse.query("select count(*) from main_marts.fct_quarantined_rows") == [(0,)]
+
+
+def test_every_column_of_every_model_is_documented(demo_warehouse: DbtResult) -> None:
+    manifest = json.loads((demo_warehouse.target_dir / "manifest.json").read_text())
+    missing = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed") or node["package_name"] != "segmentation":
+            continue
+        if not node["description"].strip():
+            missing.append(f"{node['name']} (model description)")
+        documented = {
+            name.lower() for name, column in node["columns"].items() if column["description"]
+        }
+        built = demo_warehouse.query(
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{node['schema']}' and table_name = '{node['alias']}'"
+        )
+        assert built, f"{node['name']} was not built"
+        missing += [f"{node['name']}.{name}" for (name,) in built if name.lower() not in documented]
+    assert not missing, "undocumented: " + ", ".join(sorted(missing))
+
+
+def test_a_second_build_changes_no_row(demo_warehouse: DbtResult, tmp_path) -> None:
+    before = {
+        mart: demo_warehouse.query(f"select * from main_marts.{mart} order by all")
+        for mart in MARTS
+    }
+    again = run_dbt(tmp_path, "build", database=demo_warehouse.database)
+    assert again.returncode == 0, again.output[-5000:]
+    for mart in MARTS:
+        assert again.query(f"select * from main_marts.{mart} order by all") == before[mart], mart
+
+
+def test_warehouse_file_is_readable_by_duckdb_1x_clients(demo_warehouse: DbtResult) -> None:
+    tags = demo_warehouse.query(
+        "select tags['storage_version'] from duckdb_databases() "
+        "where database_name = current_database()"
+    )
+    assert tags[0][0].startswith("v1.0.0"), tags
+    # The file header's storage format number: 64 is the format DuckDB 1.0 to 1.x read and write.
+    header = demo_warehouse.database.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    assert int.from_bytes(header[12:20], "little") == 64
