@@ -1,5 +1,4 @@
--- One row per cluster: its generated name and description and its centroid in scaled space,
--- one column per clustering feature.
+-- One row per cluster: its generated name, description and share of the training sample.
 with
 
 artifacts as (
@@ -8,17 +7,12 @@ artifacts as (
 
 clusters as (
     select
-        {% for feature in segmentation_setting('cluster_features') %}
-        max(
-            case when parameter_name = 'centroid_z' and feature_name = '{{ feature }}' then numeric_value end
-        ) as {{ feature }}__centroid_z,
-        {% endfor %}
         cluster_id,
         max(case when parameter_name = 'cluster_name' then text_value end) as cluster_name,
         max(case when parameter_name = 'cluster_description' then text_value end) as cluster_description,
         max(case when parameter_name = 'training_share' then numeric_value end) as training_share
     from artifacts
-    where artifact in ('cluster', 'centroid')
+    where artifact = 'cluster'
     group by cluster_id
 )
 

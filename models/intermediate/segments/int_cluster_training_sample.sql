@@ -8,10 +8,7 @@ features as (
 
 sample as (
     select
-        customer_id,
-        {%- for feature in segmentation_setting('cluster_features') %}
-        {{ feature }},
-        {%- endfor %}
+        *,
         {{ dbt.hash('customer_id') }} as sample_key
     from features
     where is_current_period

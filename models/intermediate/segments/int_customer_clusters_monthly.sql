@@ -15,8 +15,28 @@ scaling as (
     select * from {{ ref('int_cluster_scaling') }}
 ),
 
-centroids as (
+clusters as (
     select * from {{ ref('int_cluster_centroids') }}
+),
+
+artifacts as (
+    select * from {{ ref('segmentation_cluster_model') }}
+),
+
+centroids as (
+    -- one row per cluster, one centroid column per feature
+    select
+        {% for feature in features %}
+        max(case when artifacts.feature_name = '{{ feature }}' then artifacts.numeric_value end)
+            as {{ feature }}__centroid_z,
+        {% endfor %}
+        clusters.cluster_id,
+        clusters.cluster_name
+    from clusters
+    inner join artifacts
+        on clusters.cluster_id = artifacts.cluster_id
+    where artifacts.artifact = 'centroid' and artifacts.parameter_name = 'centroid_z'
+    group by clusters.cluster_id, clusters.cluster_name
 ),
 
 scaling_wide as (

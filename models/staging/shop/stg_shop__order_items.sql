@@ -12,8 +12,8 @@ valid_order_items as (
         product_id,
         -- numerics
         cast(quantity as integer) as quantity,
-        unit_price,
-        quantity * unit_price as line_amount
+        cast(unit_price as {{ dbt.type_numeric() }}) as unit_price,
+        cast(quantity * unit_price as {{ dbt.type_numeric() }}) as line_amount
     from order_items
     where quarantine_reason is null
 )

@@ -16,8 +16,8 @@ valid_orders as (
         status = 'cancelled' as is_cancelled,
         status = 'returned' as is_returned,
         -- numerics
-        amount,
-        discount_amount,
+        cast(amount as {{ dbt.type_numeric() }}) as amount,
+        cast(discount_amount as {{ dbt.type_numeric() }}) as discount_amount,
         -- timestamps
         ordered_at
     from orders

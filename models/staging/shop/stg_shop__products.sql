@@ -12,7 +12,7 @@ valid_products as (
         product_name,
         coalesce(category, 'uncategorised') as category,
         -- numerics
-        list_price
+        cast(list_price as {{ dbt.type_numeric() }}) as list_price
     from products
     where quarantine_reason is null
 )
