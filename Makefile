@@ -5,6 +5,7 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 VENV ?= .venv
+DBT_ARGS ?=
 BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/warehouse/segmentation.duckdb
@@ -26,24 +27,24 @@ install: $(BIN)/.installed  ## Create the virtualenv and install the pinned depe
 
 build: install  ## Build the warehouse (every model, seed and test) on the demo data
 	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
-	$(BIN)/dbt build
+	$(BIN)/dbt build $(DBT_ARGS)
 	echo
 	echo "Warehouse built: $$SEGMENTATION_DUCKDB_PATH"
 	echo "Marts: main_marts.dim_customers, dim_segments, fct_customer_segments_monthly,"
 	echo "       fct_segment_migrations, fct_segment_kpis_monthly (open the file with any DuckDB client)"
 
 lint-sql: install  ## Lint the SQL with sqlfluff
-	$(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/sqlfluff lint models tests analyses
 
 lint-python: install  ## Lint and format-check the Python with ruff
-	$(BIN)/ruff check src tests python_models scripts
-	$(BIN)/ruff format --check src tests python_models scripts
+	$(BIN)/ruff check src tests python_models
+	$(BIN)/ruff format --check src tests python_models
 
 lint: lint-sql lint-python  ## All linters
 
 dbt-test: install  ## dbt build (models, seeds and every dbt test) on the demo data
 	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
-	$(BIN)/dbt build
+	$(BIN)/dbt build $(DBT_ARGS)
 
 pytest: install  ## Python unit tests and the end-to-end warehouse tests
 	$(BIN)/python -m pytest

@@ -26,7 +26,5 @@ def model(dbt, session):
         "stability_resamples": int(dbt.config.get("stability_resamples")),
         "value_feature": "monetary" if "monetary" in features else features[0],
     }
-    sample = to_pandas(
-        dbt.ref("int_cluster_training_sample"), max_rows=config["max_training_rows"]
-    )
+    sample = to_pandas(dbt.ref("int_cluster_training_sample"), max_rows=config["max_training_rows"])
     return fit_segmentation_model(sample[["customer_id", *features]], config)

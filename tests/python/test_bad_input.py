@@ -6,7 +6,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import DbtResult, run_dbt
 
 ORDERS_HEADER = "order_id,customer_id,ordered_at,status,sales_channel,amount,discount_amount"
@@ -103,36 +102,49 @@ def test_missing_sources_give_null_features(bad_warehouse: DbtResult) -> None:
 
 
 def test_net_revenue_excludes_cancelled_and_returned(bad_warehouse: DbtResult) -> None:
-    monetary = dict(bad_warehouse.query("select customer_id, monetary from main_marts.dim_customers"))
+    monetary = dict(
+        bad_warehouse.query("select customer_id, monetary from main_marts.dim_customers")
+    )
     assert monetary == {"c1": 150.0, "c2": 80.0, "c3": 20.0, "c4": 60.0, "c5": 0.0}
 
 
 @pytest.mark.parametrize(
     ("vars_text", "expected"),
     [
-        ("{segmentation__k_min: 1}", "segmentation__k_min=\"1\": expected a whole number from 2 to 15"),
+        (
+            "{segmentation__k_min: 1}",
+            'segmentation__k_min="1": expected a whole number from 2 to 15',
+        ),
         ("{segmentation__k_min: 9, segmentation__k_max: 4}", "must be <= segmentation__k_max"),
         ("{segmentation__as_of_date: '2026-02-30'}", "2026-02-30 is not a calendar date"),
-        ("{segmentation__as_of_date: 'yesterday'}", "segmentation__as_of_date=\"yesterday\""),
+        ("{segmentation__as_of_date: 'yesterday'}", 'segmentation__as_of_date="yesterday"'),
         ("{segmentation__min_segment_share: 0.7}", "strictly between 0.0 and 0.5"),
-        ("{segmentation__source_dir: \"x'; drop table y; --\"}", "Quotes and other special"),
+        ('{segmentation__source_dir: "x\'; drop table y; --"}', "Quotes and other special"),
         ("{segmentation__cluster_features: [frequency, favourite_colour]}", "favourite_colour"),
         ("{segmentation__k_mni: 3}", "Unknown var segmentation__k_mni"),
     ],
 )
-def test_bad_settings_fail_early_naming_the_var(tmp_path: Path, vars_text: str, expected: str) -> None:
+def test_bad_settings_fail_early_naming_the_var(
+    tmp_path: Path, vars_text: str, expected: str
+) -> None:
     result = run_dbt(tmp_path, "run", "--select", "int_analysis_window", "--vars", vars_text)
     assert result.returncode != 0
     assert expected in result.output, result.output[-3000:]
-    assert not (tmp_path / "target" / "run").exists(), "a model ran before the settings were checked"
+    assert not (tmp_path / "target" / "run").exists(), (
+        "a model ran before the settings were checked"
+    )
 
 
 def test_missing_orders_file_is_a_clear_error(tmp_path: Path) -> None:
     source_dir = tmp_path / "empty"
     source_dir.mkdir()
     result = run_dbt(
-        tmp_path, "run", "--select", "int_analysis_window",
-        "--vars", f"{{segmentation__source_dir: '{source_dir}'}}",
+        tmp_path,
+        "run",
+        "--select",
+        "int_analysis_window",
+        "--vars",
+        f"{{segmentation__source_dir: '{source_dir}'}}",
     )
     assert result.returncode != 0
     assert "no orders.parquet or orders.csv there, and orders is required" in result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-
 from conftest import PROJECT_DIR, DbtResult, run_dbt
 
 MARTS = [
