@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from conftest import DbtResult, run_dbt
 
 ORDERS_HEADER = "order_id,customer_id,ordered_at,status,sales_channel,amount,discount_amount"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+
 from conftest import PROJECT_DIR, DbtResult, run_dbt
 
 MARTS = [
