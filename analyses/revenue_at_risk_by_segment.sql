@@ -13,7 +13,7 @@ at_risk as (
         avg(recency_days) as avg_recency_days
     from customers
     where rfm_segment in ('At Risk', 'Can''t Lose Them', 'About to Sleep', 'Hibernating')
-    group by 1
+    group by rfm_segment
 )
 
 select * from at_risk

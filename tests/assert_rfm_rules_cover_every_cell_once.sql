@@ -8,11 +8,8 @@ rules as (
 ),
 
 scores as (
-    select 1 as score
-    union all select 2
-    union all select 3
-    union all select 4
-    union all select 5
+    select generated_number as score
+    from ({{ dbt.generate_series(5) }}) as numbers
 ),
 
 cells as (

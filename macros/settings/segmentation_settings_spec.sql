@@ -4,6 +4,7 @@
         'source_dir': {'kind': 'path', 'nullable': true},
         'source_schema': {'kind': 'identifier'},
         'as_of_date': {'kind': 'date', 'nullable': true},
+        'lookback_days': {'kind': 'integer', 'min': 1, 'max': 36500, 'nullable': true},
         'min_valid_date': {'kind': 'date'},
         'max_valid_date': {'kind': 'date', 'nullable': true},
         'cluster_features': {'kind': 'feature_list', 'allowed': segmentation_cluster_feature_names()},
@@ -24,7 +25,8 @@
     {{ return([
         'recency_days', 'frequency', 'monetary', 'avg_order_value', 'tenure_days',
         'days_between_orders', 'discount_share', 'return_rate', 'email_open_rate',
-        'email_click_rate', 'web_sessions', 'app_sessions', 'app_session_share',
-        'orders_last_3_months', 'net_revenue_last_3_months', 'support_tickets',
+        'email_click_rate', 'web_sessions_last_90_days', 'app_sessions_last_90_days',
+        'app_session_share', 'orders_last_90_days', 'net_revenue_last_90_days', 'support_tickets',
+        'categories_bought', 'app_order_share',
     ]) }}
 {% endmacro %}

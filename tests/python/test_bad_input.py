@@ -120,6 +120,7 @@ def test_net_revenue_excludes_cancelled_and_returned(bad_warehouse: DbtResult) -
         ("{segmentation__as_of_date: '2026-02-30'}", "2026-02-30 is not a calendar date"),
         ("{segmentation__as_of_date: 'yesterday'}", 'segmentation__as_of_date="yesterday"'),
         ("{segmentation__min_segment_share: 0.7}", "strictly between 0.0 and 0.5"),
+        ("{segmentation__lookback_days: 0}", "from 1 to 36500, or null"),
         ('{segmentation__source_dir: "x\'; drop table y; --"}', "Quotes and other special"),
         ("{segmentation__cluster_features: [frequency, favourite_colour]}", "favourite_colour"),
         ("{segmentation__k_mni: 3}", "Unknown var segmentation__k_mni"),

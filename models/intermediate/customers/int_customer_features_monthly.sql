@@ -1,16 +1,49 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
 
 -- One row per customer and month end, from the customer's first month to the as-of month: the
 -- customer's state as of that period end (the last period ends on the as-of date itself).
--- Cumulative figures are running sums over monthly activity: no range join of raw rows.
+-- Each figure is an as-of lookup into int_customer_daily_running_totals: "to date" is the running
+-- total at the period end, "last N days" the difference with the total N days earlier. No range
+-- join of raw rows. Incremental: a build recomputes the last stored month (it may have ended on an
+-- earlier as-of date) and appends the months after it; --full-refresh gives the same rows.
+{%- set lookback_days = segmentation_setting('lookback_days') %}
+{%- set totals = [
+    'orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
+    'discount_amount', 'web_orders', 'app_orders', 'store_orders', 'categories_bought',
+    'emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions',
+    'support_tickets', 'satisfaction_sum', 'satisfaction_ratings', 'first_ordered_date',
+    'last_ordered_date', 'latest_nps_score',
+] %}
+{%- set windowed = ['completed_orders', 'net_revenue', 'web_sessions', 'app_sessions', 'support_tickets', 'orders_placed'] %}
+
+{%- if is_incremental() and execute %}
+    {%- set stored = run_query(
+        'select max(period_month_end) from ' ~ this
+        ~ ' having max(period_month_end) > (select as_of_month_end from ' ~ ref('int_analysis_window') ~ ')'
+    ) %}
+    {%- if stored.rows | length > 0 %}
+        {{ exceptions.raise_compiler_error(
+            "int_customer_features_monthly holds months after the as-of month (up to "
+            ~ stored.columns[0].values()[0] ~ "); rebuild it with --full-refresh to move the as-of date back."
+        ) }}
+    {%- endif %}
+{%- endif %}
+
 with
 
 customers as (
     select * from {{ ref('int_customers_unioned') }}
 ),
 
-activity as (
-    select * from {{ ref('int_customer_activity_monthly') }}
+running_totals as (
+    select * from {{ ref('int_customer_daily_running_totals') }}
 ),
 
 analysis_window as (
@@ -22,7 +55,6 @@ month_numbers as (
 ),
 
 first_month as (
-    -- History starts at the earliest signup or first order month.
     select
         cast(
             {{ dbt.date_trunc('month', 'least(min(customers.first_seen_at), min(analysis_window.first_month_end))') }}
@@ -46,7 +78,20 @@ customer_months as (
         months.period_month_end,
         least(months.period_month_end, analysis_window.as_of_date) as period_end_date,
         months.period_month_end = analysis_window.as_of_month_end as is_current_period,
-        cast(customers.signup_at as date) as signup_date
+        cast(customers.signup_at as date) as signup_date,
+        {{ segmentation_month_end(dbt.dateadd('month', -1, 'months.period_month_end')) }} as previous_month_end,
+        {%- if lookback_days is not none %}
+        cast(
+            {{ dbt.dateadd('day', -lookback_days, 'least(months.period_month_end, analysis_window.as_of_date)') }}
+            as date
+        ) as lookback_start_date,
+        {%- endif %}
+        cast({{ dbt.dateadd('day', -30, 'least(months.period_month_end, analysis_window.as_of_date)') }} as date)
+            as date_30_days_before,
+        cast({{ dbt.dateadd('day', -90, 'least(months.period_month_end, analysis_window.as_of_date)') }} as date)
+            as date_90_days_before,
+        cast({{ dbt.dateadd('day', -365, 'least(months.period_month_end, analysis_window.as_of_date)') }} as date)
+            as date_365_days_before
     from customers
     cross join analysis_window
     inner join months
@@ -54,72 +99,78 @@ customer_months as (
             {{ segmentation_month_end('coalesce(customers.first_seen_at, analysis_window.as_of_date)') }}
             <= months.period_month_end
             and analysis_window.as_of_month_end >= months.period_month_end
-    where coalesce(cast(customers.first_seen_at as date), analysis_window.as_of_date) <= analysis_window.as_of_date
-),
-
-filled as (
-    select
-        customer_months.*,
-        coalesce(activity.orders_placed, 0) as orders_placed,
-        coalesce(activity.completed_orders, 0) as completed_orders,
-        coalesce(activity.returned_orders, 0) as returned_orders,
-        coalesce(activity.net_revenue, 0) as net_revenue,
-        coalesce(activity.gross_revenue, 0) as gross_revenue,
-        coalesce(activity.discount_amount, 0) as discount_amount,
-        activity.first_completed_order_at,
-        activity.last_completed_order_at,
-        coalesce(activity.emails_delivered, 0) as emails_delivered,
-        coalesce(activity.emails_opened, 0) as emails_opened,
-        coalesce(activity.emails_clicked, 0) as emails_clicked,
-        coalesce(activity.web_sessions, 0) as web_sessions,
-        coalesce(activity.app_sessions, 0) as app_sessions,
-        coalesce(activity.support_tickets, 0) as support_tickets,
-        activity.nps_score
-    from customer_months
-    left join activity
-        on
-            customer_months.customer_id = activity.customer_id
-            and customer_months.period_month_end = activity.period_month_end
-),
-
-running as (
-    select
-        customer_id,
-        period_month_end,
-        period_end_date,
-        is_current_period,
-        signup_date,
-        orders_placed as orders_in_period,
-        completed_orders as completed_orders_in_period,
-        net_revenue as net_revenue_in_period,
-        sum(completed_orders) over customer_history as frequency,
-        sum(net_revenue) over customer_history as monetary,
-        sum(gross_revenue) over customer_history as gross_revenue_to_date,
-        sum(discount_amount) over customer_history as discount_amount_to_date,
-        sum(returned_orders) over customer_history as returned_orders_to_date,
-        min(first_completed_order_at) over customer_history as first_ordered_at,
-        max(last_completed_order_at) over customer_history as last_ordered_at,
-        sum(completed_orders) over last_3_months as orders_last_3_months,
-        sum(net_revenue) over last_3_months as net_revenue_last_3_months,
-        sum(web_sessions) over last_3_months as web_sessions_last_3_months,
-        sum(app_sessions) over last_3_months as app_sessions_last_3_months,
-        sum(web_sessions) over customer_history as web_sessions_to_date,
-        sum(app_sessions) over customer_history as app_sessions_to_date,
-        sum(emails_delivered) over customer_history as emails_delivered_to_date,
-        sum(emails_opened) over customer_history as emails_opened_to_date,
-        sum(emails_clicked) over customer_history as emails_clicked_to_date,
-        sum(support_tickets) over customer_history as support_tickets,
-        last_value(nps_score ignore nulls) over customer_history as latest_nps_score
-    from filled
-    window
-        customer_history as (
-            partition by customer_id order by period_month_end
-            rows between unbounded preceding and current row
-        ),
-        last_3_months as (
-            partition by customer_id order by period_month_end
-            rows between 2 preceding and current row
+    where
+        coalesce(cast(customers.first_seen_at as date), analysis_window.as_of_date) <= analysis_window.as_of_date
+    {% if is_incremental() %}
+        and months.period_month_end >= (
+            select coalesce(max(stored.period_month_end), cast('1900-01-31' as date))
+            from {{ this }} as stored
         )
+    {% endif %}
+),
+
+at_period_end as (
+    {{ segmentation_as_of_join(
+        'customer_months', 'customer_months.period_end_date',
+        'running_totals', 'activity_date', 'customer_id', totals, 'end_'
+    ) }}
+),
+
+at_previous_month_end as (
+    {{ segmentation_as_of_join(
+        'at_period_end', 'at_period_end.previous_month_end',
+        'running_totals', 'activity_date', 'customer_id', windowed, 'prev_'
+    ) }}
+),
+
+at_30_days_before as (
+    {{ segmentation_as_of_join(
+        'at_previous_month_end', 'at_previous_month_end.date_30_days_before',
+        'running_totals', 'activity_date', 'customer_id', windowed, 'd30_'
+    ) }}
+),
+
+at_90_days_before as (
+    {{ segmentation_as_of_join(
+        'at_30_days_before', 'at_30_days_before.date_90_days_before',
+        'running_totals', 'activity_date', 'customer_id', windowed, 'd90_'
+    ) }}
+),
+
+at_365_days_before as (
+    {{ segmentation_as_of_join(
+        'at_90_days_before', 'at_90_days_before.date_365_days_before',
+        'running_totals', 'activity_date', 'customer_id', windowed, 'd365_'
+    ) }}
+),
+
+{%- if lookback_days is not none %}
+
+at_lookback_start as (
+    {{ segmentation_as_of_join(
+        'at_365_days_before', 'at_365_days_before.lookback_start_date',
+        'running_totals', 'activity_date', 'customer_id', windowed, 'lookback_'
+    ) }}
+),
+{%- endif %}
+
+looked_up as (
+    select * from {{ 'at_lookback_start' if lookback_days is not none else 'at_365_days_before' }}
+),
+
+zeroed as (
+    -- a missing as-of row means nothing had happened yet: totals are 0
+    select
+        *,
+        {%- for column in windowed %}
+        coalesce(end_{{ column }}, 0) - coalesce(prev_{{ column }}, 0) as {{ column }}_in_period,
+        coalesce(end_{{ column }}, 0) - coalesce(d30_{{ column }}, 0) as {{ column }}_last_30_days,
+        coalesce(end_{{ column }}, 0) - coalesce(d90_{{ column }}, 0) as {{ column }}_last_90_days,
+        coalesce(end_{{ column }}, 0) - coalesce(d365_{{ column }}, 0) as {{ column }}_last_365_days,
+        {%- endfor %}
+        coalesce(end_completed_orders, 0) as frequency_to_date,
+        coalesce(end_net_revenue, 0) as monetary_to_date
+    from looked_up
 ),
 
 features as (
@@ -129,39 +180,63 @@ features as (
         period_month_end,
         period_end_date,
         is_current_period,
-        -- value (RFM)
-        {{ segmentation_days_between('cast(last_ordered_at as date)', 'period_end_date') }} as recency_days,
-        frequency,
-        monetary,
+        -- value (RFM): recency always from the last completed order; frequency and monetary
+        -- within segmentation__lookback_days when it is set, else over all history
+        {{ segmentation_days_between('end_last_ordered_date', 'period_end_date') }} as recency_days,
+        {%- if lookback_days is not none %}
+        coalesce(end_completed_orders, 0) - coalesce(lookback_completed_orders, 0) as frequency,
+        coalesce(end_net_revenue, 0) - coalesce(lookback_net_revenue, 0) as monetary,
+        {%- else %}
+        frequency_to_date as frequency,
+        monetary_to_date as monetary,
+        {%- endif %}
+        frequency_to_date,
+        monetary_to_date,
         -- behaviour
         {{ segmentation_days_between('signup_date', 'period_end_date') }} as tenure_days,
-        monetary / nullif(frequency, 0) as avg_order_value,
+        monetary_to_date / nullif(frequency_to_date, 0) as avg_order_value,
         case
-            when frequency > 1
+            when frequency_to_date > 1
                 then
-                    {{ segmentation_days_between('cast(first_ordered_at as date)', 'cast(last_ordered_at as date)') }}
-                    * 1.0 / (frequency - 1)
+                    {{ segmentation_days_between('end_first_ordered_date', 'end_last_ordered_date') }}
+                    * 1.0 / (frequency_to_date - 1)
         end as days_between_orders,
-        discount_amount_to_date / nullif(gross_revenue_to_date, 0) as discount_share,
-        returned_orders_to_date * 1.0 / nullif(frequency + returned_orders_to_date, 0) as return_rate,
-        orders_in_period,
+        end_discount_amount / nullif(end_gross_revenue, 0) as discount_share,
+        end_returned_orders * 1.0 / nullif(frequency_to_date + end_returned_orders, 0) as return_rate,
+        orders_placed_in_period as orders_in_period,
         completed_orders_in_period,
         net_revenue_in_period,
-        orders_last_3_months,
-        net_revenue_last_3_months,
+        completed_orders_last_30_days as orders_last_30_days,
+        completed_orders_last_90_days as orders_last_90_days,
+        completed_orders_last_365_days as orders_last_365_days,
+        net_revenue_last_30_days,
+        net_revenue_last_90_days,
+        net_revenue_last_365_days,
+        -- needs and channels
+        coalesce(end_categories_bought, 0) as categories_bought,
+        end_web_orders * 1.0 / nullif(frequency_to_date, 0) as web_order_share,
+        end_app_orders * 1.0 / nullif(frequency_to_date, 0) as app_order_share,
+        end_store_orders * 1.0 / nullif(frequency_to_date, 0) as store_order_share,
         -- engagement
-        emails_opened_to_date * 1.0 / nullif(emails_delivered_to_date, 0) as email_open_rate,
-        emails_clicked_to_date * 1.0 / nullif(emails_delivered_to_date, 0) as email_click_rate,
-        web_sessions_last_3_months as web_sessions,
-        app_sessions_last_3_months as app_sessions,
-        app_sessions_to_date * 1.0 / nullif(web_sessions_to_date + app_sessions_to_date, 0) as app_session_share,
-        -- service
-        support_tickets,
-        latest_nps_score,
-        -- timestamps
-        first_ordered_at,
-        last_ordered_at
-    from running
+        end_emails_opened * 1.0 / nullif(end_emails_delivered, 0) as email_open_rate,
+        end_emails_clicked * 1.0 / nullif(end_emails_delivered, 0) as email_click_rate,
+        web_sessions_last_90_days,
+        app_sessions_last_90_days,
+        end_app_sessions * 1.0 / nullif(end_web_sessions + end_app_sessions, 0) as app_session_share,
+        -- service and satisfaction
+        coalesce(end_support_tickets, 0) as support_tickets,
+        support_tickets_last_365_days,
+        end_satisfaction_sum * 1.0 / nullif(end_satisfaction_ratings, 0) as avg_ticket_satisfaction,
+        end_latest_nps_score as latest_nps_score,
+        case
+            when end_latest_nps_score >= 9 then 'promoter'
+            when end_latest_nps_score >= 7 then 'passive'
+            when end_latest_nps_score >= 0 then 'detractor'
+        end as nps_class,
+        -- dates
+        end_first_ordered_date as first_ordered_date,
+        end_last_ordered_date as last_ordered_date
+    from zeroed
 )
 
 select * from features

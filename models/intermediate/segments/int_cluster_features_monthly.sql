@@ -13,8 +13,8 @@ imputed as (
         period_month_end,
         is_current_period,
         coalesce(recency_days, tenure_days, 0) as recency_days,
-        frequency,
-        greatest(monetary, 0) as monetary,
+        frequency_to_date as frequency,
+        greatest(monetary_to_date, 0) as monetary,
         coalesce(greatest(avg_order_value, 0), 0) as avg_order_value,
         coalesce(tenure_days, 0) as tenure_days,
         coalesce(days_between_orders, tenure_days, 0) as days_between_orders,
@@ -22,12 +22,14 @@ imputed as (
         coalesce(return_rate, 0) as return_rate,
         coalesce(email_open_rate, 0) as email_open_rate,
         coalesce(email_click_rate, 0) as email_click_rate,
-        web_sessions,
-        app_sessions,
+        web_sessions_last_90_days,
+        app_sessions_last_90_days,
         coalesce(app_session_share, 0) as app_session_share,
-        orders_last_3_months,
-        greatest(net_revenue_last_3_months, 0) as net_revenue_last_3_months,
-        support_tickets
+        orders_last_90_days,
+        greatest(net_revenue_last_90_days, 0) as net_revenue_last_90_days,
+        support_tickets,
+        categories_bought,
+        coalesce(app_order_share, 0) as app_order_share
     from features
 )
 

@@ -3,7 +3,7 @@
 -- RFM scores 1-5 (5 best) and the named RFM segment of every customer at every period end.
 -- score = 1 + floor(5 * percent_rank), capped at 5, where percent_rank is the share of the other
 -- scored customers of that period with a strictly worse value: equal values always get equal
--- scores. Only customers with a completed order are scored; the others are Prospects.
+-- scores. Customers with a completed order (ever) are scored; the others are Prospects.
 with
 
 features as (
@@ -22,7 +22,7 @@ ranked as (
         percent_rank() over (partition by period_month_end order by frequency asc) as frequency_percent_rank,
         percent_rank() over (partition by period_month_end order by monetary asc) as monetary_percent_rank
     from features
-    where frequency > 0
+    where frequency_to_date > 0
 ),
 
 scored as (

@@ -15,6 +15,11 @@ segments as (
     where is_current_period
 ),
 
+top_categories as (
+    select * from {{ ref('int_customer_category_mix') }}
+    where category_rank = 1
+),
+
 final as (
     select
         -- ids
@@ -40,29 +45,58 @@ final as (
         segments.cluster_id,
         segments.cluster_segment,
         -- behaviour
+        features.frequency_to_date,
+        features.monetary_to_date,
         features.tenure_days,
         features.avg_order_value,
         features.days_between_orders,
         features.discount_share,
         features.return_rate,
-        features.orders_last_3_months,
-        features.net_revenue_last_3_months,
-        -- engagement and service
+        features.orders_last_30_days,
+        features.orders_last_90_days,
+        features.orders_last_365_days,
+        features.net_revenue_last_30_days,
+        features.net_revenue_last_90_days,
+        features.net_revenue_last_365_days,
+        -- needs and channels
+        features.categories_bought,
+        top_categories.category as top_category,
+        top_categories.spend_share as top_category_share,
+        features.web_order_share,
+        features.app_order_share,
+        features.store_order_share,
+        -- engagement
         features.email_open_rate,
         features.email_click_rate,
-        features.web_sessions,
-        features.app_sessions,
+        features.web_sessions_last_90_days,
+        features.app_sessions_last_90_days,
         features.app_session_share,
+        -- service and satisfaction
         features.support_tickets,
+        features.support_tickets_last_365_days,
+        features.avg_ticket_satisfaction,
         features.latest_nps_score,
-        -- timestamps
-        features.first_ordered_at,
-        features.last_ordered_at
+        features.nps_class,
+        -- demographics
+        case
+            when customers.birth_year is null then null
+            when extract(year from features.period_end_date) - customers.birth_year < 25 then '18-24'
+            when extract(year from features.period_end_date) - customers.birth_year < 35 then '25-34'
+            when extract(year from features.period_end_date) - customers.birth_year < 45 then '35-44'
+            when extract(year from features.period_end_date) - customers.birth_year < 55 then '45-54'
+            when extract(year from features.period_end_date) - customers.birth_year < 65 then '55-64'
+            else '65+'
+        end as age_band,
+        -- dates
+        features.first_ordered_date,
+        features.last_ordered_date
     from customers
     inner join features
         on customers.customer_id = features.customer_id
     inner join segments
         on customers.customer_id = segments.customer_id
+    left join top_categories
+        on customers.customer_id = top_categories.customer_id
 )
 
 select * from final
