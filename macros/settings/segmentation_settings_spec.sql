@@ -16,6 +16,10 @@
         'cluster_n_init': {'kind': 'integer', 'min': 1, 'max': 100},
         'stability_resamples': {'kind': 'integer', 'min': 0, 'max': 50},
         'seed': {'kind': 'integer', 'min': 0, 'max': 2147483647},
+        'composite_max_segments': {'kind': 'integer', 'min': 2, 'max': 50},
+        'engaged_open_rate': {'kind': 'number', 'min': 0.0, 'max': 1.0},
+        'engaged_sessions_90d': {'kind': 'integer', 'min': 0, 'max': 10000},
+        'control_group_share': {'kind': 'number', 'min': 0.0, 'max': 0.5},
     }) }}
 {% endmacro %}
 

@@ -43,7 +43,8 @@ segmented as (
         scored.f_score,
         scored.m_score,
         rules.segment_name as rfm_segment,
-        rules.segment_rank as rfm_segment_rank
+        rules.segment_rank as rfm_segment_rank,
+        rules.lifecycle_stage
     from features
     left join scored
         on

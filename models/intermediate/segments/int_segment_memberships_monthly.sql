@@ -10,6 +10,10 @@ clusters as (
     select * from {{ ref('int_customer_clusters_monthly') }}
 ),
 
+composite as (
+    select * from {{ ref('int_customer_composite_monthly') }}
+),
+
 memberships as (
     select
         customer_id,
@@ -28,6 +32,26 @@ memberships as (
         cluster_segment as segment,
         cluster_id as segment_rank
     from clusters
+
+    union all
+
+    select
+        customer_id,
+        period_month_end,
+        'value_tier' as segmentation,
+        value_tier as segment,
+        case value_tier when 'high' then 1 when 'mid' then 2 when 'low' then 3 else 4 end as segment_rank
+    from composite
+
+    union all
+
+    select
+        customer_id,
+        period_month_end,
+        'composite' as segmentation,
+        composite_segment as segment,
+        composite_segment_rank as segment_rank
+    from composite
 )
 
 select * from memberships

@@ -44,6 +44,11 @@ final as (
         -- clusters
         segments.cluster_id,
         segments.cluster_segment,
+        -- composite
+        segments.value_tier,
+        segments.lifecycle_stage,
+        segments.engagement_level,
+        segments.composite_segment,
         -- behaviour
         features.frequency_to_date,
         features.monetary_to_date,

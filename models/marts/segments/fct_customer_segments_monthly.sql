@@ -13,6 +13,10 @@ clusters as (
     select * from {{ ref('int_customer_clusters_monthly') }}
 ),
 
+composite as (
+    select * from {{ ref('int_customer_composite_monthly') }}
+),
+
 customer_segments as (
     select
         -- keys
@@ -27,6 +31,10 @@ customer_segments as (
         rfm.rfm_segment,
         clusters.cluster_id,
         clusters.cluster_segment,
+        composite.value_tier,
+        rfm.lifecycle_stage,
+        composite.engagement_level,
+        composite.composite_segment,
         -- value
         features.recency_days,
         features.frequency,
@@ -46,6 +54,10 @@ customer_segments as (
         on
             features.customer_id = clusters.customer_id
             and features.period_month_end = clusters.period_month_end
+    inner join composite
+        on
+            features.customer_id = composite.customer_id
+            and features.period_month_end = composite.period_month_end
 )
 
 select * from customer_segments

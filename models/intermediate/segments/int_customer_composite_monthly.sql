@@ -1,0 +1,205 @@
+{{ config(materialized='table') }}
+
+-- The composite segment: one segment per customer and period combining three axes, merged so
+-- that it never over-splits. Axes: value tier (net revenue to date among buyers of the period:
+-- top 20% high, next 30% mid, rest low; none for prospects), lifecycle stage (from the RFM
+-- segment) and engagement. A cell under segmentation__min_segment_share of the current customers
+-- is merged into its value x lifecycle cell, then into its lifecycle stage, then into "Other
+-- customers"; past segmentation__composite_max_segments, the smallest segments are merged into
+-- "Other customers" too. The merge map is decided on the current period and applied to every
+-- period, so a segment means the same thing all through the history.
+{%- set min_share = segmentation_setting('min_segment_share') %}
+{%- set max_segments = segmentation_setting('composite_max_segments') %}
+
+with
+
+features as (
+    select * from {{ ref('int_customer_features_monthly') }}
+),
+
+rfm as (
+    select * from {{ ref('int_customer_rfm_scored_monthly') }}
+),
+
+value_ranked as (
+    select
+        customer_id,
+        period_month_end,
+        percent_rank() over (partition by period_month_end order by monetary_to_date) as value_percent_rank
+    from features
+    where frequency_to_date > 0
+),
+
+axes as (
+    select
+        features.customer_id,
+        features.period_month_end,
+        features.is_current_period,
+        case
+            when value_ranked.value_percent_rank is null then 'none'
+            when value_ranked.value_percent_rank >= 0.8 then 'high'
+            when value_ranked.value_percent_rank >= 0.5 then 'mid'
+            else 'low'
+        end as value_tier,
+        rfm.lifecycle_stage,
+        case
+            when
+                coalesce(features.email_open_rate, 0) >= {{ segmentation_setting('engaged_open_rate') }}
+                or features.web_sessions_last_90_days + features.app_sessions_last_90_days
+                >= {{ segmentation_setting('engaged_sessions_90d') }}
+                then 'engaged'
+            else 'disengaged'
+        end as engagement_level
+    from features
+    inner join rfm
+        on
+            features.customer_id = rfm.customer_id
+            and features.period_month_end = rfm.period_month_end
+    left join value_ranked
+        on
+            features.customer_id = value_ranked.customer_id
+            and features.period_month_end = value_ranked.period_month_end
+),
+
+cells as (
+    -- every combination seen in any period, with its size in the current period
+    select
+        value_tier,
+        lifecycle_stage,
+        engagement_level,
+        sum(case when is_current_period then 1 else 0 end) as current_customers
+    from axes
+    group by 1, 2, 3
+),
+
+current_total as (
+    select sum(current_customers) as customers from cells
+),
+
+level_three as (
+    select
+        cells.*,
+        cells.current_customers >= {{ min_share }} * current_total.customers as keeps_cell
+    from cells
+    cross join current_total
+),
+
+level_two as (
+    select
+        level_three.*,
+        sum(case when not level_three.keeps_cell then level_three.current_customers else 0 end)
+            over (partition by level_three.value_tier, level_three.lifecycle_stage)
+        >= {{ min_share }} * current_total.customers as keeps_value_lifecycle
+    from level_three
+    cross join current_total
+),
+
+level_one as (
+    select
+        level_two.*,
+        case level_two.value_tier
+            when 'high' then 'High value' when 'mid' then 'Mid value' when 'low' then 'Low value'
+        end as value_label,
+        replace(level_two.lifecycle_stage, '_', ' ') as lifecycle_label,
+        sum(
+            case when not level_two.keeps_cell and not level_two.keeps_value_lifecycle then level_two.current_customers else 0 end
+        ) over (partition by level_two.lifecycle_stage)
+        >= {{ min_share }} * current_total.customers as keeps_lifecycle
+    from level_two
+    cross join current_total
+),
+
+named as (
+    select
+        value_tier,
+        lifecycle_stage,
+        engagement_level,
+        current_customers,
+        case
+            when keeps_cell and value_tier = 'none'
+                then {{ dbt.concat(["'Prospects · '", "engagement_level"]) }}
+            when keeps_cell
+                then {{ dbt.concat(["value_label", "' · '", "lifecycle_label", "' · '", "engagement_level"]) }}
+            when keeps_value_lifecycle and value_tier = 'none'
+                then 'Prospects'
+            when keeps_value_lifecycle
+                then {{ dbt.concat(["value_label", "' · '", "lifecycle_label"]) }}
+            when keeps_lifecycle
+                then {{ dbt.concat(["upper(substr(lifecycle_label, 1, 1))", "substr(lifecycle_label, 2)", "' (other)'"]) }}
+            else 'Other customers'
+        end as merged_segment,
+        -- rank inputs: higher value, then healthier lifecycle, then engagement
+        case value_tier when 'high' then 1 when 'mid' then 2 when 'low' then 3 else 4 end as value_order,
+        case lifecycle_stage
+            when 'active' then 1 when 'new' then 2 when 'at_risk' then 3 when 'lapsed' then 4 else 5
+        end as lifecycle_order,
+        case engagement_level when 'engaged' then 1 else 2 end as engagement_order
+    from level_one
+),
+
+segment_sizes as (
+    select
+        merged_segment,
+        sum(current_customers) as current_customers,
+        min(value_order * 100 + lifecycle_order * 10 + engagement_order) as segment_order
+    from named
+    group by 1
+),
+
+capped as (
+    select
+        merged_segment,
+        case
+            when merged_segment = 'Other customers' then 'Other customers'
+            when
+                row_number() over (order by current_customers desc, segment_order asc, merged_segment asc)
+                >= {{ max_segments }}
+                and (select count(all_segments.merged_segment) from segment_sizes as all_segments) > {{ max_segments }}
+                then 'Other customers'
+            else merged_segment
+        end as composite_segment,
+        segment_order
+    from segment_sizes
+),
+
+segment_map as (
+    select
+        named.value_tier,
+        named.lifecycle_stage,
+        named.engagement_level,
+        capped.composite_segment,
+        min(capped.segment_order) over (partition by capped.composite_segment) as segment_order
+    from named
+    inner join capped
+        on named.merged_segment = capped.merged_segment
+),
+
+ranked_map as (
+    select
+        value_tier,
+        lifecycle_stage,
+        engagement_level,
+        composite_segment,
+        dense_rank() over (order by case when composite_segment = 'Other customers' then 1 else 0 end, segment_order)
+            as composite_segment_rank
+    from segment_map
+),
+
+assigned as (
+    select
+        axes.customer_id,
+        axes.period_month_end,
+        axes.value_tier,
+        axes.lifecycle_stage,
+        axes.engagement_level,
+        ranked_map.composite_segment,
+        ranked_map.composite_segment_rank
+    from axes
+    inner join ranked_map
+        on
+            axes.value_tier = ranked_map.value_tier
+            and axes.lifecycle_stage = ranked_map.lifecycle_stage
+            and axes.engagement_level = ranked_map.engagement_level
+)
+
+select * from assigned
