@@ -197,18 +197,19 @@ SIGNUP_RANGE = np.array(
         [0.00, 0.55, 1.0, 1.2],
         [0.00, 1.00, 1.0, 1.0],  # replaced by NEW_TENURE_DAYS
         [0.00, 0.70, 1.1, 1.5],
-        [0.00, 1.00, 1.0, 1.15],
+        [0.00, 0.90, 1.0, 1.15],
     ]
 )
 NEW_TENURE_DAYS = (122, 183)  # new_enthusiast signs up 4-6 months before the end of the window
 
-ORDERS_MIN = np.array([20, 8, 1, 2, 5, 0])
-ORDERS_MAX = np.array([40, 15, 2, 5, 10, 0])
-CHURN_SHARE = np.array([0.0, 0.20, 1.0, 0.0, 0.10, 0.0])  # lapsed always stops (after 20-60 days)
+ORDERS_MIN = np.array([20, 12, 1, 2, 10, 0])
+ORDERS_MAX = np.array([40, 20, 2, 5, 16, 0])
+REGULAR_RHYTHM = np.array([True, False, False, False, True, False])  # evenly spread orders
+CHURN_SHARE = np.array([0.0, 0.20, 1.0, 0.0, 0.0, 0.0])  # lapsed always stops (after 20-60 days)
 STATUS_BY_PERSONA = np.array(
     [
         [0.950, 0.030, 0.020],
-        [0.780, 0.040, 0.180],
+        [0.660, 0.040, 0.300],
         [0.945, 0.040, 0.015],
         [0.940, 0.040, 0.020],
         [0.935, 0.035, 0.030],
@@ -217,11 +218,11 @@ STATUS_BY_PERSONA = np.array(
 )
 CHANNEL_BY_PERSONA = np.array(
     [
-        [0.45, 0.40, 0.15],
+        [0.30, 0.55, 0.15],
         [0.60, 0.30, 0.10],
         [0.80, 0.05, 0.15],
         [0.25, 0.70, 0.05],
-        [0.45, 0.10, 0.45],
+        [0.50, 0.05, 0.45],
         [1.00, 0.00, 0.00],
     ]
 )
@@ -248,15 +249,16 @@ DISCOUNT_RATE = np.array(  # uniform range of discount / gross for a discounted 
 
 # Engagement: email open rate and click-given-open rate (customer-level Beta around the mean),
 # browsing sessions per month (web, app), unsubscribe share.
-OPEN_RATE = np.array([0.55, 0.40, 0.06, 0.35, 0.25, 0.20])
+OPEN_RATE = np.array([0.60, 0.40, 0.06, 0.35, 0.22, 0.20])
 CLICK_GIVEN_OPEN = np.array([0.45, 0.35, 0.10, 0.30, 0.20, 0.15])
-RATE_CONCENTRATION = 12.0
+RATE_CONCENTRATION = 30.0
 BROWSE_PER_MONTH = np.array(
-    [[0.30, 0.35], [0.45, 0.15], [0.08, 0.01], [0.30, 2.50], [0.20, 0.03], [0.45, 0.04]]
+    [[0.25, 0.80], [0.45, 0.15], [0.08, 0.01], [0.30, 2.50], [0.20, 0.01], [0.45, 0.04]]
 )
 EMAIL_OPT_IN = np.array([0.95, 0.90, 0.80, 0.90, 0.85, 0.85])  # marketing consent at signup
 UNSUBSCRIBE_SHARE = np.array([0.03, 0.08, 0.50, 0.05, 0.06, 0.12])  # later unsubscribes
 DELIVERY_RATE = 0.97
+WELCOME_EMAIL_DAYS = np.array([0.0, 3.0, 10.0])  # onboarding series after signup (opted in)
 
 TICKET_PER_ORDER = np.array([0.03, 0.20, 0.35])  # by order status
 ACCOUNT_TICKETS_MEAN = 0.05
@@ -417,14 +419,22 @@ class _Window:
         lo: np.ndarray,
         hi: np.ndarray,
         store: np.ndarray | None = None,
+        stratum: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Seasonal random times in ``[lo, hi]`` (elementwise), at realistic hours of the day.
 
         The day is drawn proportionally to the seasonal day weights restricted to the interval;
-        the time of day follows ``HOUR_WEIGHTS`` (store purchases: opening hours).
+        the time of day follows ``HOUR_WEIGHTS`` (store purchases: opening hours). With
+        ``stratum = (index, count)`` the seasonal weight of the interval is cut into ``count``
+        equal parts and each time falls in part ``index``: a regular rhythm that still follows
+        the season (``count`` 0 means unstratified).
         """
         n = lo.size
-        u = self.cdf(lo) + rng.random(n) * (self.cdf(hi) - self.cdf(lo))
+        fraction = rng.random(n)
+        if stratum is not None:
+            index, count = stratum
+            fraction = np.where(count > 0, (index + fraction) / np.maximum(count, 1), fraction)
+        u = self.cdf(lo) + fraction * (self.cdf(hi) - self.cdf(lo))
         day = np.clip(np.searchsorted(self.cum_weight, u, side="right") - 1, 0, self.n_days - 1)
         t = day * DAY + _time_of_day(rng, n, store)
         span = np.minimum(hi - lo, 6 * HOUR)
@@ -668,8 +678,11 @@ def _orders_tables(
     o_persona = persona[owner]
     n_o = owner.size
     channel = _pick(rng, CHANNEL_BY_PERSONA, o_persona)
+    # regular personas spread their later orders evenly (in seasonal time) over their activity
+    regular = REGULAR_RHYTHM[o_persona]
+    stratum = (np.maximum(position - 1, 0), np.where(regular, n_orders[owner] - 1, 0))
     later = block.window.sample(
-        rng, first_order[owner], block.active_until[owner], channel == STORE
+        rng, first_order[owner], block.active_until[owner], channel == STORE, stratum
     )
     ordered = np.where(position == 0, first_order[owner], later)
     status = _pick(rng, STATUS_BY_PERSONA, o_persona)
@@ -730,7 +743,7 @@ def _orders_tables(
 def _email_events(
     block: _Block, campaigns: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Campaign deliveries after signup (until unsubscribing), opens and clicks."""
+    """Welcome series and campaign deliveries after signup (until unsubscribing), opens, clicks."""
     rng, n, persona, signup = block.rng, block.n, block.persona, block.signup
     last = block.window.last
     unsub = rng.random(n) < UNSUBSCRIBE_SHARE[persona]
@@ -744,10 +757,15 @@ def _email_events(
     first = np.searchsorted(campaigns, signup, side="right")
     stop = np.searchsorted(campaigns, unsubscribe, side="left")
     owner, position = _expand(np.maximum(stop - first, 0))
+    delivered = campaigns[first[owner] + position]
+    w_owner = np.repeat(np.arange(n), WELCOME_EMAIL_DAYS.size)
+    w_sent = signup[w_owner] + 10 * MINUTE + (np.tile(WELCOME_EMAIL_DAYS, n) * DAY).astype(np.int64)
+    w_keep = (w_sent < unsubscribe[w_owner]) & (w_sent <= last - 30 * MINUTE)
+    owner = np.concatenate([w_owner[w_keep], owner])
+    delivered = np.concatenate([w_sent[w_keep], delivered])
+    del position, w_owner, w_sent, w_keep
     keep = rng.random(owner.size) < DELIVERY_RATE
-    owner = owner[keep]
-    delivered = campaigns[first[owner] + position[keep]]
-    del position, keep
+    owner, delivered = owner[keep], delivered[keep]
     delivered += rng.integers(0, 30 * MINUTE, owner.size)
 
     open_rate = _beta_around(rng, OPEN_RATE[persona], RATE_CONCENTRATION)
