@@ -21,7 +21,8 @@
         {{ return(value | int) }}
 
     {%- elif kind == 'number' -%}
-        {%- if is_bool or value is not number or value <= rule['min'] or value >= rule['max'] -%}
+        {%- set below = value < rule['min'] if rule.get('min_inclusive', false) else value <= rule['min'] -%}
+        {%- if is_bool or value is not number or below or value >= rule['max'] -%}
             {{ exceptions.raise_compiler_error(fail) }}
         {%- endif -%}
         {{ return(value | float) }}
@@ -80,7 +81,11 @@
     {%- if kind == 'integer' -%}
         {%- set text = "a whole number from " ~ rule['min'] ~ " to " ~ rule['max'] -%}
     {%- elif kind == 'number' -%}
-        {%- set text = "a number strictly between " ~ rule['min'] ~ " and " ~ rule['max'] -%}
+        {%- if rule.get('min_inclusive', false) -%}
+            {%- set text = "a number from " ~ rule['min'] ~ " (inclusive) to below " ~ rule['max'] -%}
+        {%- else -%}
+            {%- set text = "a number strictly between " ~ rule['min'] ~ " and " ~ rule['max'] -%}
+        {%- endif -%}
     {%- elif kind == 'date' -%}
         {%- set text = "a date as YYYY-MM-DD" -%}
     {%- elif kind == 'path' -%}

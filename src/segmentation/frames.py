@@ -1,7 +1,8 @@
-"""Conversion of engine-side data frames to pandas for the Python models."""
+"""Conversion of engine-side data frames to pandas (whole or in batches) for the Python models."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -55,5 +56,58 @@ def to_pandas(frame: Any, max_rows: int | None = None) -> pd.DataFrame:
         return limited(frame).to_pandas()
     raise TypeError(
         f"to_pandas() cannot convert {type(frame).__module__}.{type(frame).__qualname__}; "
+        f"accepted: {', '.join(ACCEPTED_FRAME_TYPES)}"
+    )
+
+
+def iter_pandas_batches(frame: Any, batch_size: int = 100_000) -> Iterator[pd.DataFrame]:
+    """Yield `frame` as pandas DataFrames of at most `batch_size` rows, without pulling it whole.
+
+    For models that must handle every row (scoring) without assuming the rows fit in memory:
+    DuckDB relations stream through an Arrow record-batch reader, Arrow tables and pandas frames
+    are sliced, polars frames are sliced after collecting, Spark frames stream with
+    toLocalIterator and Snowpark frames with to_pandas_batches. Batches keep the frame's order.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1 (got {batch_size!r})")
+    if isinstance(frame, pd.DataFrame):
+        for start in range(0, len(frame), batch_size):
+            yield frame.iloc[start : start + batch_size]
+        return
+    if isinstance(frame, pa.Table):
+        for batch in frame.to_batches(max_chunksize=batch_size):
+            yield batch.to_pandas()
+        return
+    package = type(frame).__module__.split(".")[0]
+    if package == "duckdb" and hasattr(frame, "limit"):
+        reader = (
+            frame.to_arrow_reader(batch_size)
+            if hasattr(frame, "to_arrow_reader")
+            else frame.fetch_arrow_reader(batch_size)
+        )
+        for batch in reader:
+            yield batch.to_pandas()
+        return
+    if package == "polars":
+        collected = frame.collect() if hasattr(frame, "collect") else frame
+        for start in range(0, collected.height, batch_size):
+            yield collected.slice(start, batch_size).to_pandas()
+        return
+    if hasattr(frame, "toLocalIterator") and hasattr(frame, "columns"):  # Spark
+        rows: list[Any] = []
+        for row in frame.toLocalIterator():
+            rows.append(tuple(row))
+            if len(rows) == batch_size:
+                yield pd.DataFrame(rows, columns=frame.columns)
+                rows = []
+        if rows:
+            yield pd.DataFrame(rows, columns=frame.columns)
+        return
+    if hasattr(frame, "to_pandas_batches"):  # Snowpark
+        for chunk in frame.to_pandas_batches():
+            yield from iter_pandas_batches(chunk, batch_size)
+        return
+    raise TypeError(
+        f"iter_pandas_batches() cannot read {type(frame).__module__}.{type(frame).__qualname__}; "
         f"accepted: {', '.join(ACCEPTED_FRAME_TYPES)}"
     )

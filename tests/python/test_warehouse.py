@@ -50,7 +50,7 @@ def test_segment_shares_add_up_per_segmentation(demo_warehouse: DbtResult) -> No
         from main_marts.dim_segments group by 1
         """
     )
-    assert {row[0] for row in rows} == {"rfm", "cluster"}
+    assert {row[0] for row in rows} == {"rfm", "cluster", "value_tier", "composite", "potential"}
     for _, customer_share, revenue_share in rows:
         assert abs(customer_share - 1) < 1e-9
         assert abs(revenue_share - 1) < 1e-9

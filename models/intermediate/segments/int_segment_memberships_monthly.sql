@@ -14,6 +14,10 @@ composite as (
     select * from {{ ref('int_customer_composite_monthly') }}
 ),
 
+customer_values as (
+    select * from {{ ref('int_customer_value_monthly') }}
+),
+
 memberships as (
     select
         customer_id,
@@ -52,6 +56,16 @@ memberships as (
         composite_segment as segment,
         composite_segment_rank as segment_rank
     from composite
+
+    union all
+
+    select
+        customer_id,
+        period_month_end,
+        'potential' as segmentation,
+        potential_tier as segment,
+        potential_rank as segment_rank
+    from customer_values
 )
 
 select * from memberships

@@ -49,6 +49,12 @@ final as (
         segments.lifecycle_stage,
         segments.engagement_level,
         segments.composite_segment,
+        -- potential (customer-value model)
+        segments.potential_tier,
+        segments.probability_alive,
+        segments.expected_orders,
+        segments.expected_order_value,
+        segments.predicted_value,
         -- behaviour
         features.frequency_to_date,
         features.monetary_to_date,

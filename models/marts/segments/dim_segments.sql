@@ -19,6 +19,14 @@ centroids as (
     select * from {{ ref('int_cluster_centroids') }}
 ),
 
+potential_rules as (
+    select * from {{ ref('potential_tier_rules') }}
+),
+
+customer_values as (
+    select * from {{ ref('int_customer_value_monthly') }}
+),
+
 current_members as (
     select
         memberships.segmentation,
@@ -27,12 +35,18 @@ current_members as (
         features.customer_id,
         features.recency_days,
         features.frequency,
-        features.monetary
+        features.monetary,
+        customer_values.probability_alive,
+        customer_values.predicted_value
     from memberships
     inner join features
         on
             memberships.customer_id = features.customer_id
             and memberships.period_month_end = features.period_month_end
+    inner join customer_values
+        on
+            memberships.customer_id = customer_values.customer_id
+            and memberships.period_month_end = customer_values.period_month_end
 ),
 
 sized as (
@@ -45,7 +59,10 @@ sized as (
         avg(recency_days) as avg_recency_days,
         avg(frequency) as avg_frequency,
         avg(monetary) as avg_monetary,
-        sum(monetary) / nullif(sum(frequency), 0) as avg_order_value
+        sum(monetary) / nullif(sum(frequency), 0) as avg_order_value,
+        avg(probability_alive) as avg_probability_alive,
+        avg(predicted_value) as avg_predicted_value,
+        sum(predicted_value) as predicted_value
     from current_members
     group by 1, 2
 ),
@@ -64,7 +81,7 @@ described as (
         shares.segmentation,
         shares.segment,
         shares.segment_rank,
-        coalesce(rfm_rules.description, centroids.cluster_description) as segment_description,
+        coalesce(rfm_rules.description, centroids.cluster_description, potential_rules.description) as segment_description,
         -- size and value
         shares.customers,
         shares.customer_share,
@@ -74,7 +91,11 @@ described as (
         shares.avg_recency_days,
         shares.avg_frequency,
         shares.avg_monetary,
-        shares.avg_order_value
+        shares.avg_order_value,
+        -- potential
+        shares.avg_probability_alive,
+        shares.avg_predicted_value,
+        shares.predicted_value
     from shares
     left join rfm_rules
         on
@@ -84,6 +105,10 @@ described as (
         on
             shares.segmentation = 'cluster'
             and shares.segment_rank = centroids.cluster_id
+    left join potential_rules
+        on
+            shares.segmentation = 'potential'
+            and shares.segment = potential_rules.potential_tier
 )
 
 select * from described

@@ -17,6 +17,10 @@ composite as (
     select * from {{ ref('int_customer_composite_monthly') }}
 ),
 
+customer_values as (
+    select * from {{ ref('int_customer_value_monthly') }}
+),
+
 customer_segments as (
     select
         -- keys
@@ -35,6 +39,12 @@ customer_segments as (
         rfm.lifecycle_stage,
         composite.engagement_level,
         composite.composite_segment,
+        customer_values.potential_tier,
+        -- predicted value
+        customer_values.probability_alive,
+        customer_values.expected_orders,
+        customer_values.expected_order_value,
+        customer_values.predicted_value,
         -- value
         features.recency_days,
         features.frequency,
@@ -58,6 +68,10 @@ customer_segments as (
         on
             features.customer_id = composite.customer_id
             and features.period_month_end = composite.period_month_end
+    inner join customer_values
+        on
+            features.customer_id = customer_values.customer_id
+            and features.period_month_end = customer_values.period_month_end
 )
 
 select * from customer_segments

@@ -1,0 +1,47 @@
+-- The distinct purchase summaries to score with the fitted BG/NBD model, so that the cost of
+-- scoring grows with distinct (repeat orders, span, age) combinations, not with customers x
+-- periods. "history": every customer and period end, over segmentation__clv_horizon_days, with
+-- the current fit. "holdout": the calibration period end, over the holdout days, with the
+-- calibration fit.
+{%- set horizon_days = segmentation_setting('clv_horizon_days') %}
+
+with
+
+summary as (
+    select * from {{ ref('int_customer_value_summary_monthly') }}
+),
+
+periods as (
+    select * from {{ ref('int_value_model_periods') }}
+),
+
+history_inputs as (
+    select distinct
+        'history' as score_set,
+        repeat_orders as frequency,
+        repeat_span_days as recency_days,
+        customer_age_days as age_days,
+        {{ horizon_days }} as horizon_days
+    from summary
+),
+
+holdout_inputs as (
+    select distinct
+        'holdout' as score_set,
+        summary.repeat_orders as frequency,
+        summary.repeat_span_days as recency_days,
+        summary.customer_age_days as age_days,
+        {{ segmentation_days_between('periods.calibration_month_end', 'periods.as_of_date') }} as horizon_days
+    from summary
+    inner join periods
+        on summary.period_month_end = periods.calibration_month_end
+    where summary.period_month_end < periods.as_of_month_end
+),
+
+score_inputs as (
+    select * from history_inputs
+    union all
+    select * from holdout_inputs
+)
+
+select * from score_inputs
