@@ -34,7 +34,9 @@ build: install  ## Build the warehouse (every model, seed and test) on the demo 
 	echo "       fct_segment_migrations, fct_segment_kpis_monthly (open the file with any DuckDB client)"
 
 lint-sql: install  ## Lint the SQL with sqlfluff
-	$(BIN)/sqlfluff lint models tests analyses
+	# against an empty scratch database, so that models render as on a first build (not incremental)
+	mkdir -p target && rm -f target/lint.duckdb target/lint.duckdb.wal
+	SEGMENTATION_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
 
 lint-python: install  ## Lint and format-check the Python with ruff
 	$(BIN)/ruff check src tests python_models
@@ -56,3 +58,12 @@ demo-data: install  ## Regenerate the bundled demo data in seeds/demo
 
 clean:  ## Remove build output (keeps the virtualenv)
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
+
+.PHONY: bench
+BENCH_ARGS ?=
+bench: install  ## Benchmark dbt build and incremental build against pandas (1M customers; BENCH_ARGS="--customers 100000")
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+.PHONY: bench-value-model
+bench-value-model: install  ## Time the customer-value fit and scoring on simulated customers (BENCH_ARGS="--customers 1000000")
+	$(BIN)/python scripts/bench_value_model.py $(BENCH_ARGS)

@@ -1,5 +1,7 @@
--- Migration rows add up to segment sizes: leaving a segment sums to its size at the previous
--- month end, arriving sums to its size at this month end.
+-- Migration rows add up to segment sizes and revenue: leaving a segment (to any segment or to
+-- '(exit)') sums to its size and its month's net revenue at the previous month end; arriving (from
+-- any segment or '(new)') sums to its size and net revenue at this month end. Every segment of
+-- every month but the last has its leavers, and every segment of every month has its arrivals.
 with
 
 migrations as (
@@ -11,8 +13,26 @@ sizes as (
         segmentation,
         period_month_end,
         segment,
-        customers
+        customers,
+        net_revenue
     from {{ ref('fct_segment_kpis_monthly') }}
+),
+
+migration_periods as (
+    select distinct period_month_end from migrations
+),
+
+previous_sizes as (
+    -- sizes moved forward to the next month end, for months followed by another
+    select
+        sizes.segmentation,
+        migration_periods.period_month_end,
+        sizes.segment,
+        sizes.customers,
+        sizes.net_revenue
+    from sizes
+    inner join migration_periods
+        on migration_periods.period_month_end = {{ segmentation_month_end(dbt.dateadd('month', 1, 'sizes.period_month_end')) }}
 ),
 
 outflows as (
@@ -20,7 +40,8 @@ outflows as (
         segmentation,
         period_month_end,
         from_segment as segment,
-        sum(customers) as customers
+        sum(customers) as customers,
+        sum(from_period_net_revenue) as net_revenue
     from migrations
     where from_segment <> '(new)'
     group by 1, 2, 3
@@ -31,44 +52,57 @@ inflows as (
         segmentation,
         period_month_end,
         to_segment as segment,
-        sum(customers) as customers
+        sum(customers) as customers,
+        sum(to_period_net_revenue) as net_revenue
     from migrations
+    where to_segment <> '(exit)'
     group by 1, 2, 3
 ),
 
 outflow_check as (
     select
         'outflow' as direction,
-        outflows.segmentation,
-        outflows.period_month_end,
-        outflows.segment,
+        coalesce(outflows.segmentation, previous_sizes.segmentation) as segmentation,
+        coalesce(outflows.period_month_end, previous_sizes.period_month_end) as period_month_end,
+        coalesce(outflows.segment, previous_sizes.segment) as segment,
         outflows.customers as migration_customers,
-        previous_sizes.customers as segment_customers
+        previous_sizes.customers as segment_customers,
+        outflows.net_revenue as migration_net_revenue,
+        previous_sizes.net_revenue as segment_net_revenue
     from outflows
-    left join sizes as previous_sizes
+    full outer join previous_sizes
         on
             outflows.segmentation = previous_sizes.segmentation
             and outflows.segment = previous_sizes.segment
-            and previous_sizes.period_month_end
-            = {{ segmentation_month_end(dbt.dateadd('month', -1, 'outflows.period_month_end')) }}
-    where previous_sizes.customers is null or outflows.customers <> previous_sizes.customers
+            and outflows.period_month_end = previous_sizes.period_month_end
+    where
+        outflows.customers is null
+        or previous_sizes.customers is null
+        or outflows.customers <> previous_sizes.customers
+        or abs(outflows.net_revenue - previous_sizes.net_revenue) > 0.01
 ),
 
 inflow_check as (
     select
         'inflow' as direction,
-        inflows.segmentation,
-        inflows.period_month_end,
-        inflows.segment,
+        coalesce(inflows.segmentation, sizes.segmentation) as segmentation,
+        coalesce(inflows.period_month_end, sizes.period_month_end) as period_month_end,
+        coalesce(inflows.segment, sizes.segment) as segment,
         inflows.customers as migration_customers,
-        sizes.customers as segment_customers
+        sizes.customers as segment_customers,
+        inflows.net_revenue as migration_net_revenue,
+        sizes.net_revenue as segment_net_revenue
     from inflows
     full outer join sizes
         on
             inflows.segmentation = sizes.segmentation
             and inflows.segment = sizes.segment
             and inflows.period_month_end = sizes.period_month_end
-    where inflows.customers is null or sizes.customers is null or inflows.customers <> sizes.customers
+    where
+        inflows.customers is null
+        or sizes.customers is null
+        or inflows.customers <> sizes.customers
+        or abs(inflows.net_revenue - sizes.net_revenue) > 0.01
 )
 
 select * from outflow_check

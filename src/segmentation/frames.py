@@ -65,7 +65,7 @@ def iter_pandas_batches(frame: Any, batch_size: int = 100_000) -> Iterator[pd.Da
 
     For models that must handle every row (scoring) without assuming the rows fit in memory:
     DuckDB relations stream through an Arrow record-batch reader, Arrow tables and pandas frames
-    are sliced, polars frames are sliced after collecting, Spark frames stream with
+    are sliced, polars frames are sliced after converting, Spark frames stream with
     toLocalIterator and Snowpark frames with to_pandas_batches. Batches keep the frame's order.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -88,10 +88,8 @@ def iter_pandas_batches(frame: Any, batch_size: int = 100_000) -> Iterator[pd.Da
         for batch in reader:
             yield batch.to_pandas()
         return
-    if package == "polars":
-        collected = frame.collect() if hasattr(frame, "collect") else frame
-        for start in range(0, collected.height, batch_size):
-            yield collected.slice(start, batch_size).to_pandas()
+    if package == "polars":  # polars frames live in this process's memory already
+        yield from iter_pandas_batches(to_pandas(frame), batch_size)
         return
     if hasattr(frame, "toLocalIterator") and hasattr(frame, "columns"):  # Spark
         rows: list[Any] = []

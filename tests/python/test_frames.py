@@ -1,4 +1,4 @@
-"""Tests for segmentation.frames.to_pandas."""
+"""Tests for segmentation.frames: to_pandas and iter_pandas_batches."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from segmentation.frames import to_pandas
+from segmentation.frames import iter_pandas_batches, to_pandas
 
 
 class FakeEngineFrame:
@@ -160,3 +160,51 @@ def test_unknown_type_raises_type_error_naming_type_and_accepted() -> None:
 def test_bad_max_rows(bad: object) -> None:
     with pytest.raises(ValueError, match="max_rows"):
         to_pandas(DATA, max_rows=bad)  # type: ignore[arg-type]
+
+
+def test_duckdb_relation_streams_in_batches(relation: duckdb.DuckDBPyRelation) -> None:
+    batches = list(iter_pandas_batches(relation, batch_size=4))
+    assert [len(batch) for batch in batches] == [4, 4, 2]
+    whole = pd.concat(batches, ignore_index=True)
+    pd.testing.assert_frame_equal(whole, to_pandas(relation))
+
+
+def test_pandas_and_arrow_are_sliced_in_order() -> None:
+    assert [b["customer_id"].tolist() for b in iter_pandas_batches(DATA, 3)] == [[1, 2, 3], [4]]
+    table = pa.Table.from_pandas(DATA, preserve_index=False)
+    assert [len(b) for b in iter_pandas_batches(table, 2)] == [2, 2]
+    assert list(iter_pandas_batches(DATA.head(0), 2)) == []
+
+
+def test_spark_and_snowpark_frames_stream() -> None:
+    class Row(tuple):
+        pass
+
+    class Spark:
+        columns = ["customer_id", "monetary"]
+
+        def toLocalIterator(self) -> Iterator[Row]:  # noqa: N802 - Spark's spelling
+            for values in DATA.itertuples(index=False):
+                yield Row(values)
+
+    class Snowpark:
+        def to_pandas_batches(self) -> Iterator[pd.DataFrame]:
+            yield DATA.head(3)
+            yield DATA.tail(1)
+
+    spark = list(iter_pandas_batches(Spark(), batch_size=3))
+    assert [len(b) for b in spark] == [3, 1]
+    assert pd.concat(spark, ignore_index=True)["customer_id"].tolist() == [1, 2, 3, 4]
+    snowpark = list(iter_pandas_batches(Snowpark(), batch_size=2))
+    assert [len(b) for b in snowpark] == [2, 1, 1]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_bad_batch_size(bad: object) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        list(iter_pandas_batches(DATA, batch_size=bad))  # type: ignore[arg-type]
+
+
+def test_unknown_type_cannot_be_batched() -> None:
+    with pytest.raises(TypeError, match=r"builtins\.list.*accepted"):
+        list(iter_pandas_batches([1, 2, 3]))

@@ -1,5 +1,7 @@
--- One row per segmentation and segment as of the as-of date: size, share of customers and of
--- net revenue, average R/F/M and value.
+-- The segment summary: one row per segmentation and segment as of the as-of date with size and
+-- shares, averages and medians of value and behaviour, engagement, satisfaction, the top
+-- categories, the dominant channel and region, and a persona sentence generated from the
+-- figures of the same row compared with all customers.
 with
 
 memberships as (
@@ -9,6 +11,18 @@ memberships as (
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
     where is_current_period
+),
+
+customers as (
+    select * from {{ ref('int_customers_unioned') }}
+),
+
+category_mix as (
+    select * from {{ ref('int_customer_category_mix') }}
+),
+
+customer_values as (
+    select * from {{ ref('int_customer_value_monthly') }}
 ),
 
 rfm_rules as (
@@ -23,10 +37,6 @@ potential_rules as (
     select * from {{ ref('potential_tier_rules') }}
 ),
 
-customer_values as (
-    select * from {{ ref('int_customer_value_monthly') }}
-),
-
 current_members as (
     select
         memberships.segmentation,
@@ -36,13 +46,29 @@ current_members as (
         features.recency_days,
         features.frequency,
         features.monetary,
-        customer_values.probability_alive,
-        customer_values.predicted_value
+        features.tenure_days,
+        -- doubles become fixed-point numbers before they are aggregated: parallel sums of
+        -- doubles may differ in the last bit from run to run, sums of numerics never do
+        cast(features.email_open_rate as {{ dbt.type_numeric() }}) as email_open_rate,
+        cast(features.email_click_rate as {{ dbt.type_numeric() }}) as email_click_rate,
+        coalesce(features.web_sessions_last_90_days, 0)
+        + coalesce(features.app_sessions_last_90_days, 0) as sessions_last_90_days,
+        features.support_tickets_last_365_days,
+        features.latest_nps_score,
+        features.nps_class,
+        cast(round(features.web_order_share * features.frequency) as {{ dbt.type_bigint() }}) as web_orders,
+        cast(round(features.app_order_share * features.frequency) as {{ dbt.type_bigint() }}) as app_orders,
+        cast(round(features.store_order_share * features.frequency) as {{ dbt.type_bigint() }}) as store_orders,
+        customers.region,
+        cast(customer_values.probability_alive as {{ dbt.type_numeric() }}) as probability_alive,
+        cast(customer_values.predicted_value as {{ dbt.type_numeric() }}) as predicted_value
     from memberships
     inner join features
         on
             memberships.customer_id = features.customer_id
             and memberships.period_month_end = features.period_month_end
+    inner join customers
+        on memberships.customer_id = customers.customer_id
     inner join customer_values
         on
             memberships.customer_id = customer_values.customer_id
@@ -57,22 +83,119 @@ sized as (
         count(*) as customers,
         sum(monetary) as net_revenue,
         avg(recency_days) as avg_recency_days,
+        {{ segmentation_median('recency_days') }} as median_recency_days,
         avg(frequency) as avg_frequency,
+        {{ segmentation_median('frequency') }} as median_frequency,
         avg(monetary) as avg_monetary,
+        {{ segmentation_median('monetary') }} as median_monetary,
         sum(monetary) / nullif(sum(frequency), 0) as avg_order_value,
+        avg(tenure_days) as avg_tenure_days,
+        avg(email_open_rate) as avg_email_open_rate,
+        avg(email_click_rate) as avg_email_click_rate,
+        avg(sessions_last_90_days) as avg_sessions_last_90_days,
+        avg(support_tickets_last_365_days) as avg_support_tickets_last_365_days,
+        avg(latest_nps_score) as avg_nps_score,
+        100.0 * (
+            sum(case when nps_class = 'promoter' then 1 else 0 end)
+            - sum(case when nps_class = 'detractor' then 1 else 0 end)
+        ) / nullif(count(nps_class), 0) as net_promoter_score,
+        sum(web_orders) as web_orders,
+        sum(app_orders) as app_orders,
+        sum(store_orders) as store_orders,
         avg(probability_alive) as avg_probability_alive,
         avg(predicted_value) as avg_predicted_value,
         sum(predicted_value) as predicted_value
     from current_members
-    group by 1, 2
+    group by segmentation, segment
+),
+
+overall as (
+    select
+        segmentation,
+        sum(customers) as all_customers,
+        sum(net_revenue) as all_net_revenue,
+        sum(avg_frequency * customers) / sum(customers) as all_avg_frequency,
+        sum(net_revenue) / nullif(sum(avg_frequency * customers), 0) as all_avg_order_value,
+        sum(avg_recency_days * customers) / sum(customers) as all_avg_recency_days
+    from sized
+    group by segmentation
+),
+
+segment_categories as (
+    select
+        current_members.segmentation,
+        current_members.segment,
+        category_mix.category,
+        sum(category_mix.category_spend) as category_spend
+    from current_members
+    inner join category_mix
+        on current_members.customer_id = category_mix.customer_id
+    group by current_members.segmentation, current_members.segment, category_mix.category
+),
+
+category_ranked as (
+    select
+        *,
+        category_spend / nullif(sum(category_spend) over (partition by segmentation, segment), 0)
+            as category_share,
+        row_number() over (
+            partition by segmentation, segment order by category_spend desc, category asc
+        ) as category_rank
+    from segment_categories
+),
+
+top_categories as (
+    select
+        segmentation,
+        segment,
+        max(case when category_rank = 1 then category end) as top_category,
+        max(case when category_rank = 1 then category_share end) as top_category_share,
+        {{ dbt.listagg(
+            measure=dbt.concat(['category', "' ('", segmentation_format_number('100 * category_share'), "'%)'"]),
+            delimiter_text="', '",
+            order_by_clause='order by category_rank asc',
+        ) }} as top_categories
+    from category_ranked
+    where category_rank <= 3
+    group by segmentation, segment
+),
+
+region_ranked as (
+    select
+        segmentation,
+        segment,
+        coalesce(region, 'unknown') as region,
+        count(*) * 1.0 / sum(count(*)) over (partition by segmentation, segment) as region_share,
+        row_number() over (
+            partition by segmentation, segment order by count(*) desc, coalesce(region, 'unknown') asc
+        ) as region_rank
+    from current_members
+    group by segmentation, segment, coalesce(region, 'unknown')
+),
+
+channels as (
+    select
+        segmentation,
+        segment,
+        case
+            when coalesce(web_orders + app_orders + store_orders, 0) = 0 then null
+            when web_orders >= app_orders and web_orders >= store_orders then 'web'
+            when app_orders >= store_orders then 'app'
+            else 'store'
+        end as dominant_channel,
+        greatest(web_orders, app_orders, store_orders)
+        / nullif(web_orders + app_orders + store_orders, 0) as dominant_channel_share
+    from sized
 ),
 
 shares as (
     select
         sized.*,
-        sized.customers * 1.0 / sum(sized.customers) over (partition by sized.segmentation) as customer_share,
-        sized.net_revenue / nullif(sum(sized.net_revenue) over (partition by sized.segmentation), 0) as revenue_share
+        sized.customers * 1.0 / overall.all_customers as customer_share,
+        sized.net_revenue / nullif(overall.all_net_revenue, 0) as revenue_share
     from sized
+    inner join overall
+        on sized.segmentation = overall.segmentation
 ),
 
 described as (
@@ -81,22 +204,55 @@ described as (
         shares.segmentation,
         shares.segment,
         shares.segment_rank,
-        coalesce(rfm_rules.description, centroids.cluster_description, potential_rules.description) as segment_description,
+        coalesce(rfm_rules.description, centroids.cluster_description, potential_rules.description)
+            as segment_description,
         -- size and value
         shares.customers,
         shares.customer_share,
         shares.net_revenue,
         shares.revenue_share,
-        -- averages
+        -- recency, frequency, monetary
         shares.avg_recency_days,
+        shares.median_recency_days,
         shares.avg_frequency,
+        shares.median_frequency,
         shares.avg_monetary,
+        shares.median_monetary,
         shares.avg_order_value,
+        shares.avg_tenure_days,
+        -- engagement and satisfaction
+        shares.avg_email_open_rate,
+        shares.avg_email_click_rate,
+        shares.avg_sessions_last_90_days,
+        shares.avg_support_tickets_last_365_days,
+        shares.avg_nps_score,
+        shares.net_promoter_score,
+        -- needs, channel and geography
+        top_categories.top_category,
+        top_categories.top_category_share,
+        top_categories.top_categories,
+        channels.dominant_channel,
+        channels.dominant_channel_share,
+        region_ranked.region as dominant_region,
+        region_ranked.region_share as dominant_region_share,
         -- potential
         shares.avg_probability_alive,
         shares.avg_predicted_value,
         shares.predicted_value
     from shares
+    inner join channels
+        on
+            shares.segmentation = channels.segmentation
+            and shares.segment = channels.segment
+    inner join region_ranked
+        on
+            shares.segmentation = region_ranked.segmentation
+            and shares.segment = region_ranked.segment
+            and region_ranked.region_rank = 1
+    left join top_categories
+        on
+            shares.segmentation = top_categories.segmentation
+            and shares.segment = top_categories.segment
     left join rfm_rules
         on
             shares.segmentation = 'rfm'
@@ -109,6 +265,45 @@ described as (
         on
             shares.segmentation = 'potential'
             and shares.segment = potential_rules.potential_tier
+),
+
+personas as (
+    select
+        described.*,
+        {{ dbt.concat([
+            segmentation_format_number('customers'), "' customers ('",
+            segmentation_format_number('100 * customer_share', 1), "'% of all) with '",
+            segmentation_format_number('100 * coalesce(revenue_share, 0)', 1), "'% of net revenue. '",
+            "case when avg_frequency = 0 then 'They have not completed an order yet'"
+            ~ " else 'They order ' || case"
+            ~ " when avg_frequency >= 1.5 * all_avg_frequency then 'far more often than average'"
+            ~ " when avg_frequency >= 1.1 * all_avg_frequency then 'more often than average'"
+            ~ " when avg_frequency <= 0.5 * all_avg_frequency then 'far less often than average'"
+            ~ " when avg_frequency <= 0.9 * all_avg_frequency then 'less often than average'"
+            ~ " else 'about as often as average' end"
+            ~ " || ' (' || " ~ segmentation_format_number('avg_frequency', 1) ~ " || ' orders vs '"
+            ~ " || " ~ segmentation_format_number('all_avg_frequency', 1) ~ " || '), last bought a median '"
+            ~ " || " ~ segmentation_format_number('median_recency_days') ~ " || ' days ago and spend '"
+            ~ " || " ~ segmentation_format_number('avg_order_value') ~ " || ' per order (all: '"
+            ~ " || " ~ segmentation_format_number('all_avg_order_value') ~ " || ')' end",
+            "'.'",
+            "case when avg_email_open_rate is null then ''"
+            ~ " else ' Email open rate ' || " ~ segmentation_format_number('100 * avg_email_open_rate') ~ " || '%' end",
+            "case when net_promoter_score is null then ''"
+            ~ " else case when avg_email_open_rate is null then ' NPS ' else ', NPS ' end || "
+            ~ segmentation_format_number('net_promoter_score') ~ " end",
+            "case when avg_email_open_rate is null and net_promoter_score is null then '' else '.' end",
+            "case when dominant_channel is null then '' else ' Mostly ' || dominant_channel || ' orders ('"
+            ~ " || " ~ segmentation_format_number('100 * dominant_channel_share') ~ " || '%)' end",
+            "case when dominant_channel is null then ' Mostly in ' else ', mostly in ' end",
+            "dominant_region", "' ('", segmentation_format_number('100 * dominant_region_share'), "'%)'",
+            "case when top_category is null then '' else '; top category ' || top_category || ' ('"
+            ~ " || " ~ segmentation_format_number('100 * top_category_share') ~ " || '% of spend)' end",
+            "'.'",
+        ]) }} as persona
+    from described
+    inner join overall
+        on described.segmentation = overall.segmentation
 )
 
-select * from described
+select * from personas

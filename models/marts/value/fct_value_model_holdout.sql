@@ -26,7 +26,8 @@ calibration_customers as (
         summary.repeat_orders,
         summary.completed_orders_to_date,
         scores.horizon_days,
-        scores.expected_orders
+        -- fixed-point before summing: parallel sums of doubles are not bit-for-bit repeatable
+        cast(scores.expected_orders as {{ dbt.type_numeric() }}) as expected_orders
     from summary
     inner join periods
         on summary.period_month_end = periods.calibration_month_end
@@ -82,11 +83,13 @@ holdout as (
         periods.as_of_date as holdout_end_date,
         cast(by_bucket.holdout_days as {{ dbt.type_bigint() }}) as holdout_days,
         cast(by_bucket.customers as {{ dbt.type_bigint() }}) as customers,
-        by_bucket.predicted_orders,
+        cast(by_bucket.predicted_orders as {{ segmentation_type_double() }}) as predicted_orders,
         cast(by_bucket.actual_orders as {{ dbt.type_bigint() }}) as actual_orders,
-        by_bucket.predicted_orders - by_bucket.actual_orders as error_orders,
-        (by_bucket.predicted_orders - by_bucket.actual_orders)
-        / nullif(by_bucket.actual_orders, 0) as relative_error
+        cast(by_bucket.predicted_orders - by_bucket.actual_orders as {{ segmentation_type_double() }}) as error_orders,
+        cast(
+            (by_bucket.predicted_orders - by_bucket.actual_orders) / nullif(by_bucket.actual_orders, 0)
+            as {{ segmentation_type_double() }}
+        ) as relative_error
     from by_bucket
     cross join periods
     where by_bucket.customers > 0

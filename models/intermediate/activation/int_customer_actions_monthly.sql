@@ -1,0 +1,139 @@
+-- Every customer, month end and migration pathway whose trigger fired: the customer held the
+-- pathway's from_segment at that month end and the trigger held on the features as of then (a
+-- clause on a null feature is false). Each pathway's trigger is compiled from the seed by
+-- segmentation_compile_trigger. is_control holds a customer out of the pathway's intervention:
+-- a deterministic hash of customer_id and pathway_id (md5 via dbt.hash, its first 6 hex digits read
+-- as a fraction in [0, 1) by segmentation_hex_fraction) below segmentation__control_group_share, so
+-- the same customer and pathway always get the same flag, in every period, build and warehouse.
+{%- set pathways = segmentation_migration_pathways() %}
+{%- set grammar = segmentation_trigger_grammar() %}
+
+with
+
+pathways as (
+    select * from {{ ref('migration_pathways') }}
+),
+
+memberships as (
+    select * from {{ ref('int_segment_memberships_monthly') }}
+),
+
+features as (
+    select * from {{ ref('int_customer_features_monthly') }}
+),
+
+rfm as (
+    select * from {{ ref('int_customer_rfm_scored_monthly') }}
+),
+
+pathway_memberships as (
+    -- months are consecutive per customer (every month end from the first to the as-of month)
+    select
+        customer_id,
+        period_month_end,
+        segmentation,
+        segment,
+        lag(segment) over (partition by customer_id, segmentation order by period_month_end) as previous_segment
+    from memberships
+    where segmentation in (select pathways.segmentation from pathways)
+),
+
+customer_states as (
+    select
+        pathway_memberships.customer_id,
+        pathway_memberships.period_month_end,
+        features.period_end_date,
+        features.is_current_period,
+        {%- for feature, model in grammar.features.items() %}
+        {{ model }}.{{ feature }},
+        {%- endfor %}
+        pathway_memberships.segmentation,
+        pathway_memberships.segment,
+        pathway_memberships.previous_segment
+    from pathway_memberships
+    inner join features
+        on
+            pathway_memberships.customer_id = features.customer_id
+            and pathway_memberships.period_month_end = features.period_month_end
+    inner join rfm
+        on
+            pathway_memberships.customer_id = rfm.customer_id
+            and pathway_memberships.period_month_end = rfm.period_month_end
+),
+
+fired as (
+    {%- for pathway in pathways %}
+    select
+        customer_states.customer_id,
+        customer_states.period_month_end,
+        customer_states.period_end_date,
+        customer_states.is_current_period,
+        pathways.pathway_id,
+        customer_states.previous_segment,
+        customer_states.recency_days,
+        customer_states.monetary
+    from customer_states
+    inner join pathways
+        on
+            customer_states.segmentation = pathways.segmentation
+            and customer_states.segment = pathways.from_segment
+    where
+        pathways.pathway_id = '{{ pathway.pathway_id }}'
+        and coalesce({{ pathway.trigger_sql }}, false)
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    -- while parsing, or before the seed is loaded: no pathway, no row
+    select
+        customer_id,
+        period_month_end,
+        period_end_date,
+        is_current_period,
+        cast(null as {{ dbt.type_string() }}) as pathway_id,
+        previous_segment,
+        recency_days,
+        monetary
+    from customer_states
+    where false
+    {%- endfor %}
+),
+
+hashed as (
+    select
+        *,
+        lower({{ dbt.hash(dbt.concat(['customer_id', "'|'", 'pathway_id'])) }}) as assignment_hash
+    from fired
+),
+
+assigned as (
+    select
+        -- keys
+        hashed.customer_id,
+        hashed.pathway_id,
+        hashed.period_month_end,
+        hashed.period_end_date,
+        hashed.is_current_period,
+        -- the move
+        pathways.segmentation,
+        pathways.from_segment,
+        hashed.previous_segment,
+        pathways.target_segment,
+        pathways.trigger_expression,
+        -- the action
+        pathways.intervention,
+        pathways.channel,
+        pathways.priority,
+        -- context
+        hashed.recency_days,
+        hashed.monetary,
+        -- control group
+        {{ segmentation_hex_fraction('hashed.assignment_hash') }} as control_bucket,
+        {{ segmentation_hex_fraction('hashed.assignment_hash') }}
+        < {{ segmentation_setting('control_group_share') }} as is_control
+    from hashed
+    inner join pathways
+        on hashed.pathway_id = pathways.pathway_id
+)
+
+select * from assigned

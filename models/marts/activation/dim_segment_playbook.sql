@@ -1,0 +1,129 @@
+-- The targeting playbook: one row per segmentation and segment that occurs at any month end (or
+-- has a playbook row of its own), with the objective and the marketing, product, service, pricing,
+-- channel and offer that apply. Which playbook row applies (playbook_segment):
+--   rfm, value_tier, potential: the segment name itself;
+--   composite: the segment's lifecycle stage (composite names are generated, but the merge keeps
+--     lifecycle as its last level, so every composite segment has one lifecycle stage except the
+--     catch-all mixes: those use 'mixed');
+--   cluster: the cluster's value position (names are generated; cluster 1 has the highest value):
+--     'top' for cluster 1, 'bottom' for the last cluster, 'middle' for the others.
+-- A segment without a playbook row has null objective and has_playbook false, and the test
+-- assert_every_segment_has_a_playbook fails naming it.
+with
+
+playbook as (
+    select * from {{ ref('segment_playbook') }}
+),
+
+memberships as (
+    select * from {{ ref('int_segment_memberships_monthly') }}
+),
+
+composite as (
+    select * from {{ ref('int_customer_composite_monthly') }}
+),
+
+observed_segments as (
+    select
+        segmentation,
+        segment,
+        min(segment_rank) as segment_rank
+    from memberships
+    group by 1, 2
+),
+
+cluster_count as (
+    select max(segment_rank) as last_cluster_rank
+    from observed_segments
+    where segmentation = 'cluster'
+),
+
+composite_lifecycles as (
+    select
+        composite_segment,
+        count(distinct lifecycle_stage) as lifecycle_stages,
+        min(lifecycle_stage) as lifecycle_stage
+    from composite
+    group by 1
+),
+
+keyed_segments as (
+    select
+        observed_segments.segmentation,
+        observed_segments.segment,
+        cast(observed_segments.segment_rank as {{ dbt.type_int() }}) as segment_rank,
+        true as is_observed,
+        case
+            when observed_segments.segmentation = 'composite'
+                then
+                    case
+                        when composite_lifecycles.lifecycle_stages = 1 then composite_lifecycles.lifecycle_stage
+                        else 'mixed'
+                    end
+            when observed_segments.segmentation = 'cluster'
+                then
+                    case
+                        when observed_segments.segment_rank = 1 then 'top'
+                        when observed_segments.segment_rank = cluster_count.last_cluster_rank then 'bottom'
+                        else 'middle'
+                    end
+            else observed_segments.segment
+        end as playbook_segment
+    from observed_segments
+    cross join cluster_count
+    left join composite_lifecycles
+        on
+            observed_segments.segmentation = 'composite'
+            and observed_segments.segment = composite_lifecycles.composite_segment
+),
+
+unobserved_segments as (
+    -- playbook rows keyed on a segment name that no customer holds (yet)
+    select
+        playbook.segmentation,
+        playbook.segment,
+        cast(null as {{ dbt.type_int() }}) as segment_rank,
+        false as is_observed,
+        playbook.segment as playbook_segment
+    from playbook
+    left join observed_segments
+        on
+            playbook.segmentation = observed_segments.segmentation
+            and playbook.segment = observed_segments.segment
+    where
+        playbook.segmentation not in ('composite', 'cluster')
+        and observed_segments.segment is null
+),
+
+all_segments as (
+    select * from keyed_segments
+    union all
+    select * from unobserved_segments
+),
+
+playbook_applied as (
+    select
+        -- keys
+        all_segments.segmentation,
+        all_segments.segment,
+        all_segments.segment_rank,
+        all_segments.playbook_segment,
+        all_segments.is_observed,
+        playbook.segment is not null as has_playbook,
+        -- the playbook
+        playbook.objective,
+        playbook.marketing_approach,
+        playbook.product_approach,
+        playbook.service_approach,
+        playbook.pricing_approach,
+        playbook.channel,
+        playbook.offer,
+        playbook.priority
+    from all_segments
+    left join playbook
+        on
+            all_segments.segmentation = playbook.segmentation
+            and all_segments.playbook_segment = playbook.segment
+)
+
+select * from playbook_applied
