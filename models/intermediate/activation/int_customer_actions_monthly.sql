@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Every customer, month end and migration pathway whose trigger fired: the customer held the
 -- pathway's from_segment at that month end and the trigger held on the features as of then (a
 -- clause on a null feature is false). Each pathway's trigger is compiled from the seed by

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- The needs axis: what each customer buys, as of the as-of date. One row per customer and
 -- product category with the spend on completed orders (line amounts) and its share.
 with

@@ -116,46 +116,54 @@ at_period_end as (
     ) }}
 ),
 
-at_previous_month_end as (
-    {{ segmentation_as_of_join(
-        'at_period_end', 'at_period_end.previous_month_end',
-        'running_totals', 'activity_date', 'customer_id', windowed, 'prev_'
-    ) }}
+windowed_totals as (
+    -- the few totals that windows need: a narrow payload keeps the as-of joins cheap
+    select
+        customer_id,
+        activity_date,
+        {{ windowed | join(',\n        ') }}
+    from running_totals
 ),
-
-at_30_days_before as (
-    {{ segmentation_as_of_join(
-        'at_previous_month_end', 'at_previous_month_end.date_30_days_before',
-        'running_totals', 'activity_date', 'customer_id', windowed, 'd30_'
-    ) }}
-),
-
-at_90_days_before as (
-    {{ segmentation_as_of_join(
-        'at_30_days_before', 'at_30_days_before.date_90_days_before',
-        'running_totals', 'activity_date', 'customer_id', windowed, 'd90_'
-    ) }}
-),
-
-at_365_days_before as (
-    {{ segmentation_as_of_join(
-        'at_90_days_before', 'at_90_days_before.date_365_days_before',
-        'running_totals', 'activity_date', 'customer_id', windowed, 'd365_'
-    ) }}
-),
-
+{#- One narrow as-of join per window start (only the keys travel through it), joined back 1:1 on
+    the customer-month key: chaining the joins would drag every earlier column through each sort. #}
+{%- set window_starts = {'prev': 'previous_month_end', 'd30': 'date_30_days_before', 'd90': 'date_90_days_before', 'd365': 'date_365_days_before'} %}
 {%- if lookback_days is not none %}
+    {%- do window_starts.update({'lookback': 'lookback_start_date'}) %}
+{%- endif %}
+{%- for prefix, probe_date in window_starts.items() %}
 
-at_lookback_start as (
+{{ prefix }}_probes as (
+    select
+        customer_id,
+        period_month_end,
+        {{ probe_date }} as probe_date
+    from customer_months
+),
+
+at_{{ prefix }} as (
     {{ segmentation_as_of_join(
-        'at_365_days_before', 'at_365_days_before.lookback_start_date',
-        'running_totals', 'activity_date', 'customer_id', windowed, 'lookback_'
+        prefix ~ '_probes', prefix ~ '_probes.probe_date',
+        'windowed_totals', 'activity_date', 'customer_id', windowed, prefix ~ '_'
     ) }}
 ),
-{%- endif %}
+{%- endfor %}
 
 looked_up as (
-    select * from {{ 'at_lookback_start' if lookback_days is not none else 'at_365_days_before' }}
+    select
+        at_period_end.*,
+        {%- for prefix in window_starts %}
+        {%- set outer_loop = loop %}
+        {%- for column in windowed %}
+        at_{{ prefix }}.{{ prefix }}_{{ column }}{{ ',' if not (outer_loop.last and loop.last) }}
+        {%- endfor %}
+        {%- endfor %}
+    from at_period_end
+    {%- for prefix in window_starts %}
+    inner join at_{{ prefix }}
+        on
+            at_period_end.customer_id = at_{{ prefix }}.customer_id
+            and at_period_end.period_month_end = at_{{ prefix }}.period_month_end
+    {%- endfor %}
 ),
 
 zeroed as (

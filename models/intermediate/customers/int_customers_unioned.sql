@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Every known customer: the customers source plus anyone who placed a valid order.
 with
 

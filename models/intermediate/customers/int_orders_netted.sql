@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Valid orders up to the as-of date, with revenue net of cancellations, returns and discounts.
 with
 

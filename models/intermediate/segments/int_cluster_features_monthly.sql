@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- The clustering features of every customer at every period end, with nulls replaced by what
 -- they mean: a customer who never ordered has recency = tenure, zero spend, zero rates.
 -- Training (Python) and assignment (SQL) both read this model, so they see the same values.

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Long form of every segmentation: one row per customer, period end and segmentation, so that
 -- summaries, migrations and KPIs are written once for all segmentations.
 with

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- The per-customer purchase summary the customer-value models need, at every period end, in
 -- days: repeat orders (completed orders - 1), the span from the first to the last completed
 -- order, the customer's age since the first order and the mean net order value. Customers
