@@ -126,7 +126,12 @@ windowed_totals as (
 ),
 {#- One narrow as-of join per window start (only the keys travel through it), joined back 1:1 on
     the customer-month key: chaining the joins would drag every earlier column through each sort. #}
-{%- set window_starts = {'prev': 'previous_month_end', 'd30': 'date_30_days_before', 'd90': 'date_90_days_before', 'd365': 'date_365_days_before'} %}
+{%- set window_starts = {
+    'prev': 'previous_month_end',
+    'd30': 'date_30_days_before',
+    'd90': 'date_90_days_before',
+    'd365': 'date_365_days_before',
+} %}
 {%- if lookback_days is not none %}
     {%- do window_starts.update({'lookback': 'lookback_start_date'}) %}
 {%- endif %}
@@ -148,22 +153,40 @@ at_{{ prefix }} as (
 ),
 {%- endfor %}
 
+{%- set window_columns = [] %}
+{%- for prefix in window_starts %}
+{%- for column in windowed %}
+{%- do window_columns.append('at_' ~ prefix ~ '.' ~ prefix ~ '_' ~ column) %}
+{%- endfor %}
+{%- endfor %}
+
 looked_up as (
     select
         at_period_end.*,
-        {%- for prefix in window_starts %}
-        {%- set outer_loop = loop %}
-        {%- for column in windowed %}
-        at_{{ prefix }}.{{ prefix }}_{{ column }}{{ ',' if not (outer_loop.last and loop.last) }}
-        {%- endfor %}
-        {%- endfor %}
+        {{ window_columns | join(',\n        ') }}
     from at_period_end
-    {%- for prefix in window_starts %}
-    inner join at_{{ prefix }}
+    inner join at_prev
         on
-            at_period_end.customer_id = at_{{ prefix }}.customer_id
-            and at_period_end.period_month_end = at_{{ prefix }}.period_month_end
-    {%- endfor %}
+            at_period_end.customer_id = at_prev.customer_id
+            and at_period_end.period_month_end = at_prev.period_month_end
+    inner join at_d30
+        on
+            at_period_end.customer_id = at_d30.customer_id
+            and at_period_end.period_month_end = at_d30.period_month_end
+    inner join at_d90
+        on
+            at_period_end.customer_id = at_d90.customer_id
+            and at_period_end.period_month_end = at_d90.period_month_end
+    inner join at_d365
+        on
+            at_period_end.customer_id = at_d365.customer_id
+            and at_period_end.period_month_end = at_d365.period_month_end
+    {%- if lookback_days is not none %}
+    inner join at_lookback
+        on
+            at_period_end.customer_id = at_lookback.customer_id
+            and at_period_end.period_month_end = at_lookback.period_month_end
+    {%- endif %}
 ),
 
 zeroed as (
