@@ -39,8 +39,8 @@ lint-sql: install  ## Lint the SQL with sqlfluff
 	SEGMENTATION_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
 
 lint-python: install  ## Lint and format-check the Python with ruff
-	$(BIN)/ruff check src tests python_models
-	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/ruff check src tests python_models scripts
+	$(BIN)/ruff format --check src tests python_models scripts
 
 lint: lint-sql lint-python  ## All linters
 

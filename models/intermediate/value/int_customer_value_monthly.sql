@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Customer value at every customer and period end: probability alive and expected orders over
 -- segmentation__clv_horizon_days (BG/NBD, scored in value_model_scores), expected order value
 -- (Gamma-Gamma, closed form here), predicted value = expected orders x expected order value,
