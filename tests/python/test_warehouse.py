@@ -21,10 +21,11 @@ MARTS = [
     "dim_segment_playbook",
     "dim_migration_pathways",
     "fct_customer_actions",
+    "fct_action_outcomes_monthly",
     "fct_quarantined_rows",
     "fct_source_row_counts",
 ]
-NON_EMPTY_MARTS = MARTS[:11]
+NON_EMPTY_MARTS = MARTS[:12]
 
 
 def test_every_mart_is_built_and_not_empty(demo_warehouse: DbtResult) -> None:
