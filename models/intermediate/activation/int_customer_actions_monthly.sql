@@ -40,27 +40,40 @@ pathway_memberships as (
     where segmentation in (select pathways.segmentation from pathways)
 ),
 
+from_segment_memberships as (
+    -- only customers in a pathway's from-segment can fire it: drop the rest before the wide joins
+    select pathway_memberships.*
+    from pathway_memberships
+    where exists (
+        select 1
+        from pathways
+        where
+            pathways.segmentation = pathway_memberships.segmentation
+            and pathways.from_segment = pathway_memberships.segment
+    )
+),
+
 customer_states as (
     select
-        pathway_memberships.customer_id,
-        pathway_memberships.period_month_end,
+        from_segment_memberships.customer_id,
+        from_segment_memberships.period_month_end,
         features.period_end_date,
         features.is_current_period,
         {%- for feature, model in grammar.features.items() %}
         {{ model }}.{{ feature }},
         {%- endfor %}
-        pathway_memberships.segmentation,
-        pathway_memberships.segment,
-        pathway_memberships.previous_segment
-    from pathway_memberships
+        from_segment_memberships.segmentation,
+        from_segment_memberships.segment,
+        from_segment_memberships.previous_segment
+    from from_segment_memberships
     inner join features
         on
-            pathway_memberships.customer_id = features.customer_id
-            and pathway_memberships.period_month_end = features.period_month_end
+            from_segment_memberships.customer_id = features.customer_id
+            and from_segment_memberships.period_month_end = features.period_month_end
     inner join rfm
         on
-            pathway_memberships.customer_id = rfm.customer_id
-            and pathway_memberships.period_month_end = rfm.period_month_end
+            from_segment_memberships.customer_id = rfm.customer_id
+            and from_segment_memberships.period_month_end = rfm.period_month_end
 ),
 
 fired as (
