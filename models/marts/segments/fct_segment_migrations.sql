@@ -17,6 +17,10 @@ features as (
     select * from {{ ref('int_customer_features_monthly') }}
 ),
 
+periods as (
+    select distinct period_month_end from features
+),
+
 member_revenue as (
     select
         memberships.segmentation,
@@ -32,68 +36,36 @@ member_revenue as (
             and memberships.period_month_end = features.period_month_end
 ),
 
-with_previous as (
-    -- the customer's row at the month end before, if it is there: a window, not a self-join
+previous_members as (
+    -- each membership moved forward to the next month end, when that month is in the history
     select
-        *,
-        lag(segment) over customer_history as previous_segment,
-        lag(segment_rank) over customer_history as previous_segment_rank,
-        lag(net_revenue_in_period) over customer_history as previous_net_revenue_in_period,
-        coalesce(
-            lag(period_month_end) over customer_history
-            = {{ segmentation_month_end(dbt.dateadd('month', -1, 'period_month_end')) }},
-            false
-        ) as has_previous_month,
-        coalesce(
-            lead(period_month_end) over customer_history
-            = {{ segmentation_month_end(dbt.dateadd('month', 1, 'period_month_end')) }},
-            false
-        ) as has_next_month
+        member_revenue.segmentation,
+        periods.period_month_end,
+        member_revenue.customer_id,
+        member_revenue.segment,
+        member_revenue.segment_rank,
+        member_revenue.net_revenue_in_period
     from member_revenue
-    window customer_history as (partition by customer_id, segmentation order by period_month_end)
-),
-
-last_period as (
-    select max(period_month_end) as period_month_end from member_revenue
-),
-
-arrivals as (
-    -- every membership, arriving from the previous month end's segment or as '(new)'
-    select
-        segmentation,
-        period_month_end,
-        case when has_previous_month then previous_segment else '(new)' end as from_segment,
-        segment as to_segment,
-        case when has_previous_month then previous_segment_rank end as from_segment_rank,
-        segment_rank as to_segment_rank,
-        case when has_previous_month then previous_net_revenue_in_period else 0 end as from_period_net_revenue,
-        net_revenue_in_period as to_period_net_revenue
-    from with_previous
-),
-
-exits as (
-    -- memberships with no row at the next month end, before the last period: the customer left
-    select
-        with_previous.segmentation,
-        {{ segmentation_month_end(dbt.dateadd('month', 1, 'with_previous.period_month_end')) }}
-            as period_month_end,
-        with_previous.segment as from_segment,
-        '(exit)' as to_segment,
-        with_previous.segment_rank as from_segment_rank,
-        cast(null as {{ dbt.type_bigint() }}) as to_segment_rank,
-        with_previous.net_revenue_in_period as from_period_net_revenue,
-        0 as to_period_net_revenue
-    from with_previous
-    cross join last_period
-    where
-        with_previous.period_month_end < last_period.period_month_end
-        and not with_previous.has_next_month
+    inner join periods
+        on periods.period_month_end = {{ segmentation_month_end(dbt.dateadd('month', 1, 'member_revenue.period_month_end')) }}
 ),
 
 transitions as (
-    select * from arrivals
-    union all
-    select * from exits
+    select
+        coalesce(member_revenue.segmentation, previous_members.segmentation) as segmentation,
+        coalesce(member_revenue.period_month_end, previous_members.period_month_end) as period_month_end,
+        coalesce(previous_members.segment, '(new)') as from_segment,
+        coalesce(member_revenue.segment, '(exit)') as to_segment,
+        previous_members.segment_rank as from_segment_rank,
+        member_revenue.segment_rank as to_segment_rank,
+        coalesce(previous_members.net_revenue_in_period, 0) as from_period_net_revenue,
+        coalesce(member_revenue.net_revenue_in_period, 0) as to_period_net_revenue
+    from member_revenue
+    full outer join previous_members
+        on
+            member_revenue.customer_id = previous_members.customer_id
+            and member_revenue.segmentation = previous_members.segmentation
+            and member_revenue.period_month_end = previous_members.period_month_end
 ),
 
 counted as (
