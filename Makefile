@@ -30,8 +30,13 @@ build: install  ## Build the warehouse (every model, seed and test) on the demo 
 	$(BIN)/dbt build $(DBT_ARGS)
 	echo
 	echo "Warehouse built: $$SEGMENTATION_DUCKDB_PATH"
-	echo "Marts: main_marts.dim_customers, dim_segments, fct_customer_segments_monthly,"
-	echo "       fct_segment_migrations, fct_segment_kpis_monthly (open the file with any DuckDB client)"
+	echo "Marts (schema main_marts; open the file with any DuckDB client):"
+	echo "  segments:  dim_customers, dim_segments, fct_customer_segments_monthly,"
+	echo "             fct_segment_migrations, fct_segment_kpis_monthly, fct_cluster_diagnostics"
+	echo "  value:     dim_value_model_parameters, fct_value_model_holdout"
+	echo "  action:    dim_segment_playbook, dim_migration_pathways, fct_customer_actions,"
+	echo "             fct_action_outcomes_monthly"
+	echo "  quality:   fct_quarantined_rows, fct_source_row_counts"
 
 lint-sql: install  ## Lint the SQL with sqlfluff
 	# against an empty scratch database, so that models render as on a first build (not incremental)
