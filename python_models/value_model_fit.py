@@ -23,7 +23,7 @@ def model(dbt, session):
     config = {"time_unit": "day", "penalizer": float(dbt.config.get("penalizer"))}
     fits = []
     for fit_period, rows in summary.groupby("fit_period", sort=True):
-        fit = fit_value_models(rows.sort_values(["frequency", "recency", "T"]), config)
+        fit = fit_value_models(rows, config)  # collapses and sorts the rows itself
         fit.insert(0, "fit_period", fit_period)
         fit["fit_end_date"] = pd.Timestamp(rows["fit_end_date"].iloc[0]).date()
         fits.append(fit)

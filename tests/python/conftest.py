@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -25,6 +26,10 @@ class DbtResult:
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             return connection.execute(sql).fetchall()
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).df()
 
 
 def run_dbt(workdir: Path, *args: str, database: Path | None = None) -> DbtResult:

@@ -9,22 +9,14 @@ from conftest import PROJECT_DIR, DbtResult
 from segmentation.clustering import assign_clusters
 
 
-def _frame(result: DbtResult, sql: str) -> pd.DataFrame:
-    import duckdb
-
-    with duckdb.connect(str(result.database), read_only=True) as connection:
-        return connection.execute(sql).df()
-
-
 def test_sql_assignment_agrees_with_the_fitted_model(demo_warehouse: DbtResult) -> None:
-    sample = _frame(demo_warehouse, "select * from main_intermediate.int_cluster_training_sample")
-    artifacts = _frame(demo_warehouse, "select * from main_intermediate.segmentation_cluster_model")
+    sample = demo_warehouse.frame("select * from main_intermediate.int_cluster_training_sample")
+    artifacts = demo_warehouse.frame("select * from main_intermediate.segmentation_cluster_model")
     features = list(
         artifacts.loc[artifacts["artifact"] == "scaling", "feature_name"].drop_duplicates()
     )
     expected = assign_clusters(sample[["customer_id", *features]], artifacts)
-    scored = _frame(
-        demo_warehouse,
+    scored = demo_warehouse.frame(
         "select customer_id, cluster_id from main_intermediate.int_customer_clusters_monthly "
         "where period_month_end = (select as_of_month_end from "
         "main_intermediate.int_analysis_window)",
@@ -35,9 +27,7 @@ def test_sql_assignment_agrees_with_the_fitted_model(demo_warehouse: DbtResult) 
 
 
 def test_clusters_recover_the_planted_personas(demo_warehouse: DbtResult) -> None:
-    clusters = _frame(
-        demo_warehouse, "select customer_id, cluster_id from main_marts.dim_customers"
-    )
+    clusters = demo_warehouse.frame("select customer_id, cluster_id from main_marts.dim_customers")
     truth = pd.read_csv(
         PROJECT_DIR / "tests" / "fixtures" / "demo_personas.csv", dtype={"customer_id": str}
     )
@@ -47,8 +37,7 @@ def test_clusters_recover_the_planted_personas(demo_warehouse: DbtResult) -> Non
 
 
 def test_every_cluster_is_large_enough_to_act_on(demo_warehouse: DbtResult) -> None:
-    shares = _frame(
-        demo_warehouse,
+    shares = demo_warehouse.frame(
         "select segment, customer_share from main_marts.dim_segments "
         "where segmentation = 'cluster'",
     )
@@ -57,15 +46,14 @@ def test_every_cluster_is_large_enough_to_act_on(demo_warehouse: DbtResult) -> N
 
 
 def test_cluster_ids_follow_value_and_names_are_unique(demo_warehouse: DbtResult) -> None:
-    segments = _frame(
-        demo_warehouse,
+    segments = demo_warehouse.frame(
         "select segment_rank, segment, avg_monetary from main_marts.dim_segments "
         "where segmentation = 'cluster' order by segment_rank",
     )
     assert list(segments["segment_rank"]) == list(range(1, len(segments) + 1))
     assert segments["segment"].is_unique
     assert segments["avg_monetary"].iloc[0] == segments["avg_monetary"].max()
-    diagnostics = _frame(demo_warehouse, "select * from main_marts.fct_cluster_diagnostics")
+    diagnostics = demo_warehouse.frame("select * from main_marts.fct_cluster_diagnostics")
     chosen = diagnostics[diagnostics["is_chosen"]]
     assert list(chosen["k"]) == [len(segments)]
     assert diagnostics["stability_ari_mean"].iloc[0] >= 0.8

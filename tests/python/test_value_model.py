@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
-import pandas as pd
 
 from conftest import DbtResult, run_dbt
 from segmentation.clv import score_customers
 
 
-def _frame(result: DbtResult, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(result.database), read_only=True) as connection:
-        return connection.execute(sql).df()
-
-
 def test_holdout_total_orders_within_ten_percent(demo_warehouse: DbtResult) -> None:
-    holdout = _frame(demo_warehouse, "select * from main_marts.fct_value_model_holdout")
+    holdout = demo_warehouse.frame("select * from main_marts.fct_value_model_holdout")
     total = holdout.set_index("repeat_orders_bucket").loc["total"]
     buckets = holdout[holdout["repeat_orders_bucket"] != "total"]
     # the total row is the sum of the bucket rows
@@ -28,13 +21,11 @@ def test_holdout_total_orders_within_ten_percent(demo_warehouse: DbtResult) -> N
 
 
 def test_sql_scoring_matches_the_python_reference(demo_warehouse: DbtResult) -> None:
-    params = _frame(
-        demo_warehouse,
+    params = demo_warehouse.frame(
         "select model, parameter_name, parameter_value, time_unit, customers_used "
         "from main_marts.dim_value_model_parameters where fit_period = 'current'",
     )
-    summary = _frame(
-        demo_warehouse,
+    summary = demo_warehouse.frame(
         "select customer_id, repeat_orders as frequency, repeat_span_days as recency, "
         'customer_age_days as "T", mean_order_value as monetary_value '
         "from main_intermediate.int_customer_value_summary_monthly "
@@ -42,16 +33,14 @@ def test_sql_scoring_matches_the_python_reference(demo_warehouse: DbtResult) -> 
         "order by customer_id",
     )
     horizon = int(
-        _frame(
-            demo_warehouse,
+        demo_warehouse.frame(
             "select max(horizon_days) as horizon from main_intermediate.value_model_scores "
             "where score_set = 'history'",
         )["horizon"].iloc[0]
     )
     assert horizon == 365
     expected = score_customers(summary, params, horizon)
-    actual = _frame(
-        demo_warehouse,
+    actual = demo_warehouse.frame(
         "select customer_id, probability_alive, expected_orders, expected_order_value, "
         "predicted_value from main_marts.dim_customers where probability_alive is not null "
         "order by customer_id",

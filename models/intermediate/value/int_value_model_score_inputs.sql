@@ -35,7 +35,6 @@ holdout_inputs as (
     from summary
     inner join periods
         on summary.period_month_end = periods.calibration_month_end
-    where summary.period_month_end < periods.as_of_month_end
 ),
 
 score_inputs as (

@@ -31,7 +31,6 @@ fit_rows as (
     from summary
     inner join periods
         on summary.period_month_end = periods.calibration_month_end
-    where summary.period_month_end < periods.as_of_month_end
 ),
 
 ranked as (

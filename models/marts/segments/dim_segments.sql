@@ -115,8 +115,7 @@ overall as (
         sum(customers) as all_customers,
         sum(net_revenue) as all_net_revenue,
         sum(avg_frequency * customers) / sum(customers) as all_avg_frequency,
-        sum(net_revenue) / nullif(sum(avg_frequency * customers), 0) as all_avg_order_value,
-        sum(avg_recency_days * customers) / sum(customers) as all_avg_recency_days
+        sum(net_revenue) / nullif(sum(avg_frequency * customers), 0) as all_avg_order_value
     from sized
     group by segmentation
 ),
