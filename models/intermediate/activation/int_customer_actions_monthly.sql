@@ -28,28 +28,20 @@ rfm as (
     select * from {{ ref('int_customer_rfm_scored_monthly') }}
 ),
 
-pathway_memberships as (
-    -- months are consecutive per customer (every month end from the first to the as-of month)
-    select
-        customer_id,
-        period_month_end,
-        segmentation,
-        segment,
-        lag(segment) over (partition by customer_id, segmentation order by period_month_end) as previous_segment
-    from memberships
-    where segmentation in (select pathways.segmentation from pathways)
-),
-
 from_segment_memberships as (
     -- only customers in a pathway's from-segment can fire it: drop the rest before the wide joins
-    select pathway_memberships.*
-    from pathway_memberships
+    select
+        memberships.customer_id,
+        memberships.period_month_end,
+        memberships.segmentation,
+        memberships.segment
+    from memberships
     where exists (
         select 1
         from pathways
         where
-            pathways.segmentation = pathway_memberships.segmentation
-            and pathways.from_segment = pathway_memberships.segment
+            pathways.segmentation = memberships.segmentation
+            and pathways.from_segment = memberships.segment
     )
 ),
 
@@ -64,7 +56,7 @@ customer_states as (
         {%- endfor %}
         from_segment_memberships.segmentation,
         from_segment_memberships.segment,
-        from_segment_memberships.previous_segment
+        previous_memberships.segment as previous_segment
     from from_segment_memberships
     inner join features
         on
@@ -74,6 +66,14 @@ customer_states as (
         on
             from_segment_memberships.customer_id = rfm.customer_id
             and from_segment_memberships.period_month_end = rfm.period_month_end
+    -- the segment a month earlier (months are consecutive per customer): a lookup for the
+    -- from-segment rows only, instead of a window over every membership
+    left join memberships as previous_memberships
+        on
+            from_segment_memberships.customer_id = previous_memberships.customer_id
+            and from_segment_memberships.segmentation = previous_memberships.segmentation
+            and previous_memberships.period_month_end
+            = {{ segmentation_month_end(dbt.dateadd('month', -1, 'from_segment_memberships.period_month_end')) }}
 ),
 
 fired as (

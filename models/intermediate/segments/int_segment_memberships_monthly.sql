@@ -46,7 +46,7 @@ memberships as (
         period_month_end,
         'value_tier' as segmentation,
         value_tier as segment,
-        case value_tier when 'high' then 1 when 'mid' then 2 when 'low' then 3 else 4 end as segment_rank
+        {{ segmentation_value_tier_rank('value_tier') }} as segment_rank
     from composite
 
     union all

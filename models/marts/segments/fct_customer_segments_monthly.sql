@@ -1,4 +1,5 @@
--- One row per customer and period end with the features and every segment held then.
+-- One row per customer and period end with the features and every segment held then, with its
+-- rank: the wide history that migrations and KPIs read (one window per customer, no joins).
 with
 
 features as (
@@ -28,18 +29,22 @@ customer_segments as (
         features.period_month_end,
         features.period_end_date,
         features.is_current_period,
-        -- segments
+        -- segments, each with its rank (1 = most valuable; clusters are ranked by cluster_id)
         rfm.r_score,
         rfm.f_score,
         rfm.m_score,
         rfm.rfm_segment,
+        rfm.rfm_segment_rank,
         clusters.cluster_id,
         clusters.cluster_segment,
         composite.value_tier,
+        {{ segmentation_value_tier_rank('composite.value_tier') }} as value_tier_rank,
         rfm.lifecycle_stage,
         composite.engagement_level,
         composite.composite_segment,
+        composite.composite_segment_rank,
         customer_values.potential_tier,
+        customer_values.potential_rank,
         -- predicted value
         customer_values.probability_alive,
         customer_values.expected_orders,
@@ -54,7 +59,13 @@ customer_segments as (
         features.orders_in_period,
         features.completed_orders_in_period,
         features.net_revenue_in_period,
-        features.completed_orders_in_period > 0 as is_active_in_period
+        features.completed_orders_in_period > 0 as is_active_in_period,
+        features.orders_last_365_days,
+        -- engagement, satisfaction and service as of the period end
+        features.email_open_rate,
+        features.email_click_rate,
+        features.latest_nps_score,
+        features.support_tickets
     from features
     inner join rfm
         on

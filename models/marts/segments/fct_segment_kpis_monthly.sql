@@ -14,14 +14,6 @@ customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
 ),
 
-features as (
-    select * from {{ ref('int_customer_features_monthly') }}
-),
-
-memberships as (
-    select * from {{ ref('int_segment_memberships_monthly') }}
-),
-
 kpi_targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -47,51 +39,40 @@ movements as (
 activity as (
     -- months are consecutive per customer (every month end from the first to the as-of month)
     select
-        customer_segments.customer_id,
-        customer_segments.period_month_end,
-        customer_segments.is_current_period,
-        customer_segments.completed_orders_in_period,
-        customer_segments.net_revenue_in_period,
-        customer_segments.is_active_in_period,
-        coalesce(
-            lag(customer_segments.is_active_in_period) over (
-                partition by customer_segments.customer_id order by customer_segments.period_month_end
-            ),
-            false
-        ) as was_active_in_previous_period,
-        features.orders_last_365_days,
-        features.orders_last_365_days > 0 as is_buyer_last_365_days,
-        lead(features.orders_last_365_days) over (
-            partition by features.customer_id order by features.period_month_end
-        ) = 0 as is_lapsed_next_period,
+        customer_id,
+        period_month_end,
+        {%- for item in segmentation_segment_columns() %}
+        {{ item.segment }},
+        {{ item.rank }},
+        {%- endfor %}
+        is_current_period,
+        completed_orders_in_period,
+        net_revenue_in_period,
+        is_active_in_period,
+        coalesce(lag(is_active_in_period) over customer_months, false) as was_active_in_previous_period,
+        orders_last_365_days,
+        orders_last_365_days > 0 as is_buyer_last_365_days,
+        lead(orders_last_365_days) over customer_months = 0 as is_lapsed_next_period,
         -- rates and predictions become fixed-point numbers before they are averaged: parallel
         -- sums of doubles may differ in the last bit from run to run, sums of numerics never do
-        cast(features.email_open_rate as {{ dbt.type_numeric() }}) as email_open_rate,
-        cast(features.email_click_rate as {{ dbt.type_numeric() }}) as email_click_rate,
-        cast(customer_segments.probability_alive as {{ dbt.type_numeric() }}) as probability_alive,
-        cast(customer_segments.predicted_value as {{ dbt.type_numeric() }}) as predicted_value,
-        features.latest_nps_score,
-        features.support_tickets - coalesce(
-            lag(features.support_tickets) over (partition by features.customer_id order by features.period_month_end), 0
-        ) as support_contacts_in_period
+        cast(email_open_rate as {{ dbt.type_numeric() }}) as email_open_rate,
+        cast(email_click_rate as {{ dbt.type_numeric() }}) as email_click_rate,
+        cast(probability_alive as {{ dbt.type_numeric() }}) as probability_alive,
+        cast(predicted_value as {{ dbt.type_numeric() }}) as predicted_value,
+        latest_nps_score,
+        support_tickets - coalesce(lag(support_tickets) over customer_months, 0) as support_contacts_in_period
     from customer_segments
-    inner join features
-        on
-            customer_segments.customer_id = features.customer_id
-            and customer_segments.period_month_end = features.period_month_end
+    window customer_months as (partition by customer_id order by period_month_end)
 ),
 
 member_activity as (
-    select
-        memberships.segmentation,
-        memberships.segment,
-        memberships.period_month_end,
-        activity.*
-    from memberships
-    inner join activity
-        on
-            memberships.customer_id = activity.customer_id
-            and memberships.period_month_end = activity.period_month_end
+    -- one row per customer-month and segmentation: the wide rows unpivoted, no join
+    {{ segmentation_unpivot_segments('activity', [
+        'period_month_end', 'is_current_period', 'completed_orders_in_period', 'net_revenue_in_period',
+        'is_active_in_period', 'was_active_in_previous_period', 'orders_last_365_days',
+        'is_buyer_last_365_days', 'is_lapsed_next_period', 'email_open_rate', 'email_click_rate',
+        'probability_alive', 'predicted_value', 'latest_nps_score', 'support_contacts_in_period',
+    ]) }}
 ),
 
 kpis as (

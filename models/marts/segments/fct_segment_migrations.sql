@@ -6,66 +6,130 @@
 -- churned customer stays a customer, in a lapsed segment such as Lost). Direction compares
 -- segment_rank (1 = most valuable): a lower rank is an upgrade, a higher one a downgrade.
 -- Rows leaving a segment add up to its size at the previous month end; rows arriving, to its size
--- now (tested in assert_migrations_conserve_segment_sizes).
+-- now (tested in assert_migrations_conserve_segment_sizes). Built from the wide segment history
+-- with one lag/lead window per customer and then unpivoted, instead of joining the long
+-- memberships (customers x months x segmentations) with themselves: no join of the big tables.
+{%- set segmentations = segmentation_segment_columns() %}
 with
 
-memberships as (
-    select * from {{ ref('int_segment_memberships_monthly') }}
-),
-
-features as (
-    select * from {{ ref('int_customer_features_monthly') }}
+customer_segments as (
+    select * from {{ ref('fct_customer_segments_monthly') }}
 ),
 
 periods as (
-    select distinct period_month_end from features
+    select distinct period_month_end from customer_segments
 ),
 
-member_revenue as (
+neighbours as (
+    -- one window over the wide history: each customer-month with the row before and after it
     select
-        memberships.segmentation,
-        memberships.period_month_end,
-        memberships.customer_id,
-        memberships.segment,
-        memberships.segment_rank,
-        features.net_revenue_in_period
-    from memberships
-    inner join features
-        on
-            memberships.customer_id = features.customer_id
-            and memberships.period_month_end = features.period_month_end
+        customer_id,
+        period_month_end,
+        net_revenue_in_period,
+        {%- for item in segmentations %}
+        {{ item.segment }},
+        {{ item.rank }},
+        lag({{ item.segment }}) over customer_months as previous_{{ item.segment }},
+        lag({{ item.rank }}) over customer_months as previous_{{ item.rank }},
+        {%- endfor %}
+        lag(net_revenue_in_period) over customer_months as previous_net_revenue_in_period,
+        lag(period_month_end) over customer_months as previous_row_month_end,
+        lead(period_month_end) over customer_months as next_row_month_end
+    from customer_segments
+    window customer_months as (partition by customer_id order by period_month_end)
 ),
 
-previous_members as (
-    -- each membership moved forward to the next month end, when that month is in the history
+arrivals as (
+    -- every customer-month: from the segment at the previous month end, or '(new)' when the
+    -- customer was not a customer then
     select
-        member_revenue.segmentation,
+        period_month_end,
+        {%- for item in segmentations %}
+        {{ item.segment }} as to_{{ item.segment }},
+        {{ item.rank }} as to_{{ item.rank }},
+        case when is_consecutive then previous_{{ item.segment }} else '(new)' end as from_{{ item.segment }},
+        case when is_consecutive then previous_{{ item.rank }} end as from_{{ item.rank }},
+        {%- endfor %}
+        case when is_consecutive then previous_net_revenue_in_period else 0 end as from_period_net_revenue,
+        net_revenue_in_period as to_period_net_revenue
+    from (
+        select
+            *,
+            coalesce(
+                previous_row_month_end = {{ segmentation_month_end(dbt.dateadd('month', -1, 'period_month_end')) }},
+                false
+            ) as is_consecutive
+        from neighbours
+    ) as flagged
+),
+
+exits as (
+    -- a customer-month whose customer is gone at the next month end, when that month is in the history
+    select
         periods.period_month_end,
-        member_revenue.customer_id,
-        member_revenue.segment,
-        member_revenue.segment_rank,
-        member_revenue.net_revenue_in_period
-    from member_revenue
+        {%- for item in segmentations %}
+        '(exit)' as to_{{ item.segment }},
+        cast(null as {{ dbt.type_int() }}) as to_{{ item.rank }},
+        neighbours.{{ item.segment }} as from_{{ item.segment }},
+        neighbours.{{ item.rank }} as from_{{ item.rank }},
+        {%- endfor %}
+        neighbours.net_revenue_in_period as from_period_net_revenue,
+        0 as to_period_net_revenue
+    from neighbours
     inner join periods
-        on periods.period_month_end = {{ segmentation_month_end(dbt.dateadd('month', 1, 'member_revenue.period_month_end')) }}
+        on periods.period_month_end = {{ segmentation_month_end(dbt.dateadd('month', 1, 'neighbours.period_month_end')) }}
+    where
+        neighbours.next_row_month_end is null
+        or neighbours.next_row_month_end != periods.period_month_end
+),
+
+wide_transitions as (
+    select * from arrivals
+    union all
+    select * from exits
 ),
 
 transitions as (
-    select
-        coalesce(member_revenue.segmentation, previous_members.segmentation) as segmentation,
-        coalesce(member_revenue.period_month_end, previous_members.period_month_end) as period_month_end,
-        coalesce(previous_members.segment, '(new)') as from_segment,
-        coalesce(member_revenue.segment, '(exit)') as to_segment,
-        previous_members.segment_rank as from_segment_rank,
-        member_revenue.segment_rank as to_segment_rank,
-        coalesce(previous_members.net_revenue_in_period, 0) as from_period_net_revenue,
-        coalesce(member_revenue.net_revenue_in_period, 0) as to_period_net_revenue
-    from member_revenue
-    full outer join previous_members
-        on
-            member_revenue.customer_id = previous_members.customer_id
-            and member_revenue.segmentation = previous_members.segmentation
-            and member_revenue.period_month_end = previous_members.period_month_end
+    -- long form: one row per customer-month and segmentation
+    select *
+    from (
+        select
+            segmentations.segmentation,
+            wide_transitions.period_month_end,
+            case segmentations.segmentation
+                {%- for item in segmentations %}
+                when '{{ item.segmentation }}' then wide_transitions.from_{{ item.segment }}
+                {%- endfor %}
+            end as from_segment,
+            case segmentations.segmentation
+                {%- for item in segmentations %}
+                when '{{ item.segmentation }}' then wide_transitions.to_{{ item.segment }}
+                {%- endfor %}
+            end as to_segment,
+            case segmentations.segmentation
+                {%- for item in segmentations %}
+                when '{{ item.segmentation }}' then wide_transitions.from_{{ item.rank }}
+                {%- endfor %}
+            end as from_segment_rank,
+            case segmentations.segmentation
+                {%- for item in segmentations %}
+                when '{{ item.segmentation }}' then wide_transitions.to_{{ item.rank }}
+                {%- endfor %}
+            end as to_segment_rank,
+            wide_transitions.from_period_net_revenue,
+            wide_transitions.to_period_net_revenue
+        from wide_transitions
+        cross join (
+            {%- for item in segmentations %}
+            select '{{ item.segmentation }}' as segmentation
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        ) as segmentations
+    ) as long_transitions
+    -- a segmentation that assigned no segment (only in unit-test fixtures) has no transition
+    where from_segment is not null and to_segment is not null
 ),
 
 counted as (
