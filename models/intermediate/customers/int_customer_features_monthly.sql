@@ -10,8 +10,8 @@
 -- One row per customer and month end, from the customer's first month to the as-of month: the
 -- customer's state as of that period end (the last period ends on the as-of date itself).
 -- Each figure is an as-of lookup into int_customer_daily_running_totals: "to date" is the running
--- total at the period end, "last N days" the difference with the total N days earlier. No range
--- join of raw rows. Incremental: a build recomputes the last stored month (it may have ended on an
+-- total at the period end, "last N days" the difference with the total N days earlier; "in the
+-- period" comes from the orders of the month (an equi-join). No range join of raw rows. Incremental: a build recomputes the last stored month (it may have ended on an
 -- earlier as-of date) and appends the months after it; --full-refresh gives the same rows.
 {%- set lookback_days = segmentation_setting('lookback_days') %}
 {%- set totals = [
@@ -21,7 +21,16 @@
     'support_tickets', 'satisfaction_sum', 'satisfaction_ratings', 'first_ordered_date',
     'last_ordered_date', 'latest_nps_score',
 ] %}
-{%- set windowed = ['completed_orders', 'net_revenue', 'web_sessions', 'app_sessions', 'support_tickets', 'orders_placed'] %}
+{#- Each window start with the running totals it needs (a narrow payload keeps the as-of joins cheap). #}
+{%- set window_starts = {
+    'd30': {'probe': 'date_30_days_before', 'columns': ['completed_orders', 'net_revenue']},
+    'd90': {'probe': 'date_90_days_before', 'columns': ['completed_orders', 'net_revenue', 'web_sessions', 'app_sessions']},
+    'd365': {'probe': 'date_365_days_before', 'columns': ['completed_orders', 'net_revenue', 'support_tickets']},
+} %}
+{%- if lookback_days is not none %}
+    {%- do window_starts.update({'lookback': {'probe': 'lookback_start_date', 'columns': ['completed_orders', 'net_revenue']}}) %}
+{%- endif %}
+{%- set window_days = {'d30': '30_days', 'd90': '90_days', 'd365': '365_days'} %}
 
 {%- if is_incremental() and execute %}
     {%- set stored = run_query(
@@ -42,8 +51,8 @@ customers as (
     select * from {{ ref('int_customers_unioned') }}
 ),
 
-running_totals as (
-    select * from {{ ref('int_customer_daily_running_totals') }}
+orders as (
+    select * from {{ ref('int_orders_netted') }}
 ),
 
 analysis_window as (
@@ -79,7 +88,6 @@ customer_months as (
         least(months.period_month_end, analysis_window.as_of_date) as period_end_date,
         months.period_month_end = analysis_window.as_of_month_end as is_current_period,
         cast(customers.signup_at as date) as signup_date,
-        {{ segmentation_month_end(dbt.dateadd('month', -1, 'months.period_month_end')) }} as previous_month_end,
         {%- if lookback_days is not none %}
         cast(
             {{ dbt.dateadd('day', -lookback_days, 'least(months.period_month_end, analysis_window.as_of_date)') }}
@@ -109,95 +117,78 @@ customer_months as (
     {% endif %}
 ),
 
+order_months as (
+    -- the orders of each customer and month: "in the period" is an equi-join, not an as-of lookup
+    select
+        customer_id,
+        period_month_end,
+        count(*) as orders_placed,
+        sum(case when is_completed then 1 else 0 end) as completed_orders,
+        sum(net_revenue) as net_revenue
+    from orders
+    group by 1, 2
+),
+
+{#- The running totals are read from the table in each as-of join, not through an import CTE: a
+    CTE read several times is materialised again by DuckDB. #}
 at_period_end as (
     {{ segmentation_as_of_join(
         'customer_months', 'customer_months.period_end_date',
-        'running_totals', 'activity_date', 'customer_id', totals, 'end_'
+        ref('int_customer_daily_running_totals'), 'activity_date', 'customer_id', totals, 'end_'
     ) }}
-),
-
-windowed_totals as (
-    -- the few totals that windows need: a narrow payload keeps the as-of joins cheap
-    select
-        customer_id,
-        activity_date,
-        {{ windowed | join(',\n        ') }}
-    from running_totals
 ),
 {#- One narrow as-of join per window start (only the keys travel through it), joined back 1:1 on
     the customer-month key: chaining the joins would drag every earlier column through each sort. #}
-{%- set window_starts = {
-    'prev': 'previous_month_end',
-    'd30': 'date_30_days_before',
-    'd90': 'date_90_days_before',
-    'd365': 'date_365_days_before',
-} %}
-{%- if lookback_days is not none %}
-    {%- do window_starts.update({'lookback': 'lookback_start_date'}) %}
-{%- endif %}
-{%- for prefix, probe_date in window_starts.items() %}
+{%- for prefix, window in window_starts.items() %}
 
 {{ prefix }}_probes as (
     select
         customer_id,
         period_month_end,
-        {{ probe_date }} as probe_date
+        {{ window.probe }} as probe_date
     from customer_months
 ),
 
 at_{{ prefix }} as (
     {{ segmentation_as_of_join(
         prefix ~ '_probes', prefix ~ '_probes.probe_date',
-        'windowed_totals', 'activity_date', 'customer_id', windowed, prefix ~ '_'
+        ref('int_customer_daily_running_totals'), 'activity_date', 'customer_id', window.columns, prefix ~ '_'
     ) }}
 ),
-{%- endfor %}
-
-{%- set window_columns = [] %}
-{%- for prefix in window_starts %}
-{%- for column in windowed %}
-{%- do window_columns.append('at_' ~ prefix ~ '.' ~ prefix ~ '_' ~ column) %}
-{%- endfor %}
 {%- endfor %}
 
 looked_up as (
     select
         at_period_end.*,
-        {{ window_columns | join(',\n        ') }}
+        {%- for prefix, window in window_starts.items() %}
+        {%- for column in window.columns %}
+        at_{{ prefix }}.{{ prefix }}_{{ column }},
+        {%- endfor %}
+        {%- endfor %}
+        coalesce(order_months.orders_placed, 0) as orders_placed_in_period,
+        coalesce(order_months.completed_orders, 0) as completed_orders_in_period,
+        coalesce(order_months.net_revenue, 0) as net_revenue_in_period
     from at_period_end
-    inner join at_prev
+    {%- for prefix in window_starts %}
+    inner join at_{{ prefix }}
         on
-            at_period_end.customer_id = at_prev.customer_id
-            and at_period_end.period_month_end = at_prev.period_month_end
-    inner join at_d30
+            at_period_end.customer_id = at_{{ prefix }}.customer_id
+            and at_period_end.period_month_end = at_{{ prefix }}.period_month_end
+    {%- endfor %}
+    left join order_months
         on
-            at_period_end.customer_id = at_d30.customer_id
-            and at_period_end.period_month_end = at_d30.period_month_end
-    inner join at_d90
-        on
-            at_period_end.customer_id = at_d90.customer_id
-            and at_period_end.period_month_end = at_d90.period_month_end
-    inner join at_d365
-        on
-            at_period_end.customer_id = at_d365.customer_id
-            and at_period_end.period_month_end = at_d365.period_month_end
-    {%- if lookback_days is not none %}
-    inner join at_lookback
-        on
-            at_period_end.customer_id = at_lookback.customer_id
-            and at_period_end.period_month_end = at_lookback.period_month_end
-    {%- endif %}
+            at_period_end.customer_id = order_months.customer_id
+            and at_period_end.period_month_end = order_months.period_month_end
 ),
 
 zeroed as (
     -- a missing as-of row means nothing had happened yet: totals are 0
     select
         *,
-        {%- for column in windowed %}
-        coalesce(end_{{ column }}, 0) - coalesce(prev_{{ column }}, 0) as {{ column }}_in_period,
-        coalesce(end_{{ column }}, 0) - coalesce(d30_{{ column }}, 0) as {{ column }}_last_30_days,
-        coalesce(end_{{ column }}, 0) - coalesce(d90_{{ column }}, 0) as {{ column }}_last_90_days,
-        coalesce(end_{{ column }}, 0) - coalesce(d365_{{ column }}, 0) as {{ column }}_last_365_days,
+        {%- for prefix, days in window_days.items() %}
+        {%- for column in window_starts[prefix].columns %}
+        coalesce(end_{{ column }}, 0) - coalesce({{ prefix }}_{{ column }}, 0) as {{ column }}_last_{{ days }},
+        {%- endfor %}
         {%- endfor %}
         coalesce(end_completed_orders, 0) as frequency_to_date,
         coalesce(end_net_revenue, 0) as monetary_to_date
