@@ -1,13 +1,15 @@
 {{ config(materialized='table') }}
 
--- One row per customer and day with any activity up to the as-of date, holding running totals
--- of everything the customer did up to and including that day. A feature "as of date d" is the
--- row of the latest day on or before d; "in the last N days" is that minus the row as of d - N.
+-- One row per customer and day with any order, first purchase in a category, support ticket or
+-- NPS answer up to the as-of date, holding running totals of all of them up to and including that
+-- day. Engagement events, most of the activity days, have their own narrower table
+-- (int_customer_daily_engagement_totals), so that this window runs over far fewer rows. A feature
+-- "as of date d" is the row of the latest day on or before d; "in the last N days" is that minus
+-- the row as of d - N.
 {%- set activity_parts = {
-    'order_days': ['orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
+    'order_days': ['completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
                    'discount_amount', 'web_orders', 'app_orders', 'store_orders'],
     'category_days': ['new_categories'],
-    'event_days': ['emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions'],
     'ticket_days': ['support_tickets', 'satisfaction_sum', 'satisfaction_ratings'],
     'response_days': ['nps_score'],
 } %}
@@ -27,10 +29,6 @@ products as (
     select * from {{ ref('stg_shop__products') }}
 ),
 
-events as (
-    select * from {{ ref('stg_shop__engagement_events') }}
-),
-
 tickets as (
     select * from {{ ref('stg_shop__support_tickets') }}
 ),
@@ -47,7 +45,6 @@ order_days as (
     select
         customer_id,
         ordered_date as activity_date,
-        count(*) as orders_placed,
         sum(case when is_completed then 1 else 0 end) as completed_orders,
         sum(case when is_returned then 1 else 0 end) as returned_orders,
         sum(net_revenue) as net_revenue,
@@ -81,21 +78,6 @@ category_days as (
         first_bought_date as activity_date,
         count(*) as new_categories
     from category_firsts
-    group by 1, 2
-),
-
-event_days as (
-    select
-        events.customer_id,
-        cast(events.occurred_at as date) as activity_date,
-        sum(case when events.event_type = 'email_delivered' then 1 else 0 end) as emails_delivered,
-        sum(case when events.event_type = 'email_opened' then 1 else 0 end) as emails_opened,
-        sum(case when events.event_type = 'email_clicked' then 1 else 0 end) as emails_clicked,
-        sum(case when events.event_type = 'web_session' then 1 else 0 end) as web_sessions,
-        sum(case when events.event_type = 'app_session' then 1 else 0 end) as app_sessions
-    from events
-    cross join analysis_window
-    where cast(events.occurred_at as date) <= analysis_window.as_of_date
     group by 1, 2
 ),
 
@@ -161,7 +143,6 @@ days as (
     select
         customer_id,
         activity_date,
-        sum(orders_placed) as orders_placed,
         sum(completed_orders) as completed_orders,
         sum(returned_orders) as returned_orders,
         sum(net_revenue) as net_revenue,
@@ -171,11 +152,6 @@ days as (
         sum(app_orders) as app_orders,
         sum(store_orders) as store_orders,
         sum(new_categories) as new_categories,
-        sum(emails_delivered) as emails_delivered,
-        sum(emails_opened) as emails_opened,
-        sum(emails_clicked) as emails_clicked,
-        sum(web_sessions) as web_sessions,
-        sum(app_sessions) as app_sessions,
         sum(support_tickets) as support_tickets,
         sum(satisfaction_sum) as satisfaction_sum,
         sum(satisfaction_ratings) as satisfaction_ratings,
@@ -188,7 +164,6 @@ running as (
     select
         customer_id,
         activity_date,
-        sum(orders_placed) over customer_days as orders_placed,
         sum(completed_orders) over customer_days as completed_orders,
         sum(returned_orders) over customer_days as returned_orders,
         sum(net_revenue) over customer_days as net_revenue,
@@ -198,11 +173,6 @@ running as (
         sum(app_orders) over customer_days as app_orders,
         sum(store_orders) over customer_days as store_orders,
         sum(new_categories) over customer_days as categories_bought,
-        sum(emails_delivered) over customer_days as emails_delivered,
-        sum(emails_opened) over customer_days as emails_opened,
-        sum(emails_clicked) over customer_days as emails_clicked,
-        sum(web_sessions) over customer_days as web_sessions,
-        sum(app_sessions) over customer_days as app_sessions,
         sum(support_tickets) over customer_days as support_tickets,
         sum(satisfaction_sum) over customer_days as satisfaction_sum,
         sum(satisfaction_ratings) over customer_days as satisfaction_ratings,

@@ -9,28 +9,44 @@
 
 -- One row per customer and month end, from the customer's first month to the as-of month: the
 -- customer's state as of that period end (the last period ends on the as-of date itself).
--- Each figure is an as-of lookup into int_customer_daily_running_totals: "to date" is the running
+-- Each figure is an as-of lookup into int_customer_daily_running_totals (orders, categories,
+-- service) or int_customer_daily_engagement_totals (emails, sessions): "to date" is the running
 -- total at the period end, "last N days" the difference with the total N days earlier; "in the
 -- period" comes from the orders of the month (an equi-join). No range join of raw rows. Incremental: a build recomputes the last stored month (it may have ended on an
 -- earlier as-of date) and appends the months after it; --full-refresh gives the same rows.
 {%- set lookback_days = segmentation_setting('lookback_days') %}
 {%- set totals = [
-    'orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
-    'discount_amount', 'web_orders', 'app_orders', 'store_orders', 'categories_bought',
-    'emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions',
-    'support_tickets', 'satisfaction_sum', 'satisfaction_ratings', 'first_ordered_date',
-    'last_ordered_date', 'latest_nps_score',
+    'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue', 'discount_amount',
+    'web_orders', 'app_orders', 'store_orders', 'categories_bought', 'support_tickets',
+    'satisfaction_sum', 'satisfaction_ratings', 'first_ordered_date', 'last_ordered_date',
+    'latest_nps_score',
 ] %}
-{#- Each window start with the running totals it needs (a narrow payload keeps the as-of joins cheap). #}
-{%- set window_starts = {
-    'd30': {'probe': 'date_30_days_before', 'columns': ['completed_orders', 'net_revenue']},
-    'd90': {'probe': 'date_90_days_before', 'columns': ['completed_orders', 'net_revenue', 'web_sessions', 'app_sessions']},
-    'd365': {'probe': 'date_365_days_before', 'columns': ['completed_orders', 'net_revenue', 'support_tickets']},
-} %}
+{%- set running_totals = ref('int_customer_daily_running_totals') %}
+{%- set engagement_totals = ref('int_customer_daily_engagement_totals') %}
+{#- Every further as-of lookup: its probe date, the history table and the few totals it needs (a
+    narrow payload keeps the as-of joins cheap); the columns come out as <prefix><column>. #}
+{%- set lookups = [
+    {'name': 'engagement_at_end', 'prefix': 'end_', 'probe': 'period_end_date', 'history': engagement_totals,
+     'columns': ['emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions']},
+    {'name': 'orders_at_d30', 'prefix': 'd30_', 'probe': 'date_30_days_before', 'history': running_totals,
+     'columns': ['completed_orders', 'net_revenue']},
+    {'name': 'orders_at_d90', 'prefix': 'd90_', 'probe': 'date_90_days_before', 'history': running_totals,
+     'columns': ['completed_orders', 'net_revenue']},
+    {'name': 'engagement_at_d90', 'prefix': 'd90_', 'probe': 'date_90_days_before', 'history': engagement_totals,
+     'columns': ['web_sessions', 'app_sessions']},
+    {'name': 'orders_at_d365', 'prefix': 'd365_', 'probe': 'date_365_days_before', 'history': running_totals,
+     'columns': ['completed_orders', 'net_revenue', 'support_tickets']},
+] %}
 {%- if lookback_days is not none %}
-    {%- do window_starts.update({'lookback': {'probe': 'lookback_start_date', 'columns': ['completed_orders', 'net_revenue']}}) %}
+    {%- do lookups.append({'name': 'orders_at_lookback', 'prefix': 'lookback_', 'probe': 'lookback_start_date',
+                           'history': running_totals, 'columns': ['completed_orders', 'net_revenue']}) %}
 {%- endif %}
-{%- set window_days = {'d30': '30_days', 'd90': '90_days', 'd365': '365_days'} %}
+{#- the windows: "last N days" = total at the end - total N days earlier #}
+{%- set windows = {
+    '30_days': {'prefix': 'd30_', 'columns': ['completed_orders', 'net_revenue']},
+    '90_days': {'prefix': 'd90_', 'columns': ['completed_orders', 'net_revenue', 'web_sessions', 'app_sessions']},
+    '365_days': {'prefix': 'd365_', 'columns': ['completed_orders', 'net_revenue', 'support_tickets']},
+} %}
 
 {%- if is_incremental() and execute %}
     {%- set stored = run_query(
@@ -129,30 +145,30 @@ order_months as (
     group by 1, 2
 ),
 
-{#- The running totals are read from the table in each as-of join, not through an import CTE: a
+{#- The running totals are read from the tables in each as-of join, not through import CTEs: a
     CTE read several times is materialised again by DuckDB. #}
 at_period_end as (
     {{ segmentation_as_of_join(
         'customer_months', 'customer_months.period_end_date',
-        ref('int_customer_daily_running_totals'), 'activity_date', 'customer_id', totals, 'end_'
+        running_totals, 'activity_date', 'customer_id', totals, 'end_'
     ) }}
 ),
-{#- One narrow as-of join per window start (only the keys travel through it), joined back 1:1 on
+{#- One narrow as-of join per further lookup (only the keys travel through it), joined back 1:1 on
     the customer-month key: chaining the joins would drag every earlier column through each sort. #}
-{%- for prefix, window in window_starts.items() %}
+{%- for lookup in lookups %}
 
-{{ prefix }}_probes as (
+{{ lookup.name }}_probes as (
     select
         customer_id,
         period_month_end,
-        {{ window.probe }} as probe_date
+        {{ lookup.probe }} as probe_date
     from customer_months
 ),
 
-at_{{ prefix }} as (
+{{ lookup.name }} as (
     {{ segmentation_as_of_join(
-        prefix ~ '_probes', prefix ~ '_probes.probe_date',
-        ref('int_customer_daily_running_totals'), 'activity_date', 'customer_id', window.columns, prefix ~ '_'
+        lookup.name ~ '_probes', lookup.name ~ '_probes.probe_date',
+        lookup.history, 'activity_date', 'customer_id', lookup.columns, lookup.prefix
     ) }}
 ),
 {%- endfor %}
@@ -160,20 +176,20 @@ at_{{ prefix }} as (
 looked_up as (
     select
         at_period_end.*,
-        {%- for prefix, window in window_starts.items() %}
-        {%- for column in window.columns %}
-        at_{{ prefix }}.{{ prefix }}_{{ column }},
+        {%- for lookup in lookups %}
+        {%- for column in lookup.columns %}
+        {{ lookup.name }}.{{ lookup.prefix }}{{ column }},
         {%- endfor %}
         {%- endfor %}
         coalesce(order_months.orders_placed, 0) as orders_placed_in_period,
         coalesce(order_months.completed_orders, 0) as completed_orders_in_period,
         coalesce(order_months.net_revenue, 0) as net_revenue_in_period
     from at_period_end
-    {%- for prefix in window_starts %}
-    inner join at_{{ prefix }}
+    {%- for lookup in lookups %}
+    inner join {{ lookup.name }}
         on
-            at_period_end.customer_id = at_{{ prefix }}.customer_id
-            and at_period_end.period_month_end = at_{{ prefix }}.period_month_end
+            at_period_end.customer_id = {{ lookup.name }}.customer_id
+            and at_period_end.period_month_end = {{ lookup.name }}.period_month_end
     {%- endfor %}
     left join order_months
         on
@@ -185,9 +201,9 @@ zeroed as (
     -- a missing as-of row means nothing had happened yet: totals are 0
     select
         *,
-        {%- for prefix, days in window_days.items() %}
-        {%- for column in window_starts[prefix].columns %}
-        coalesce(end_{{ column }}, 0) - coalesce({{ prefix }}_{{ column }}, 0) as {{ column }}_last_{{ days }},
+        {%- for days, window in windows.items() %}
+        {%- for column in window.columns %}
+        coalesce(end_{{ column }}, 0) - coalesce({{ window.prefix }}{{ column }}, 0) as {{ column }}_last_{{ days }},
         {%- endfor %}
         {%- endfor %}
         coalesce(end_completed_orders, 0) as frequency_to_date,
