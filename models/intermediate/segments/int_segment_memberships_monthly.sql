@@ -1,7 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 
 -- Long form of every segmentation: one row per customer, period end and segmentation, so that
--- summaries, migrations and KPIs are written once for all segmentations.
+-- summaries, playbooks and actions are written once for all segmentations. A view: its readers
+-- filter it (current period, from-segments), and storing customers x months x segmentations
+-- rows cost more than reading the five tables again (migrations and KPIs use the wide history).
 with
 
 rfm as (
