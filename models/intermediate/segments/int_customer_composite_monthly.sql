@@ -22,19 +22,26 @@ rfm as (
 ),
 
 value_ranked as (
+    -- buyers ranked among the buyers of their period (the partition on is_buyer), every row kept
     select
         customer_id,
         period_month_end,
-        percent_rank() over (partition by period_month_end order by monetary_to_date) as value_percent_rank
+        is_current_period,
+        email_open_rate,
+        web_sessions_last_90_days,
+        app_sessions_last_90_days,
+        case
+            when frequency_to_date > 0
+                then percent_rank() over (partition by period_month_end, frequency_to_date > 0 order by monetary_to_date)
+        end as value_percent_rank
     from features
-    where frequency_to_date > 0
 ),
 
 axes as (
     select
-        features.customer_id,
-        features.period_month_end,
-        features.is_current_period,
+        value_ranked.customer_id,
+        value_ranked.period_month_end,
+        value_ranked.is_current_period,
         case
             when value_ranked.value_percent_rank is null then 'none'
             when value_ranked.value_percent_rank >= 0.8 then 'high'
@@ -44,21 +51,17 @@ axes as (
         rfm.lifecycle_stage,
         case
             when
-                coalesce(features.email_open_rate, 0) >= {{ segmentation_setting('engaged_open_rate') }}
-                or features.web_sessions_last_90_days + features.app_sessions_last_90_days
+                coalesce(value_ranked.email_open_rate, 0) >= {{ segmentation_setting('engaged_open_rate') }}
+                or value_ranked.web_sessions_last_90_days + value_ranked.app_sessions_last_90_days
                 >= {{ segmentation_setting('engaged_sessions_90d') }}
                 then 'engaged'
             else 'disengaged'
         end as engagement_level
-    from features
+    from value_ranked
     inner join rfm
         on
-            features.customer_id = rfm.customer_id
-            and features.period_month_end = rfm.period_month_end
-    left join value_ranked
-        on
-            features.customer_id = value_ranked.customer_id
-            and features.period_month_end = value_ranked.period_month_end
+            value_ranked.customer_id = rfm.customer_id
+            and value_ranked.period_month_end = rfm.period_month_end
 ),
 
 cells as (

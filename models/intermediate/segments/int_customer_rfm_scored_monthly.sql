@@ -15,50 +15,86 @@ rules as (
 ),
 
 ranked as (
+    -- one pass over every customer-month: buyers are ranked among the buyers of their period
+    -- (the partition on is_buyer), no join back
     select
         customer_id,
         period_month_end,
-        percent_rank() over (partition by period_month_end order by recency_days desc) as recency_percent_rank,
-        percent_rank() over (partition by period_month_end order by frequency asc) as frequency_percent_rank,
-        percent_rank() over (partition by period_month_end order by monetary asc) as monetary_percent_rank
+        frequency_to_date > 0 as is_buyer,
+        percent_rank() over (
+            partition by period_month_end, frequency_to_date > 0 order by recency_days desc
+        ) as recency_percent_rank,
+        percent_rank() over (
+            partition by period_month_end, frequency_to_date > 0 order by frequency asc
+        ) as frequency_percent_rank,
+        percent_rank() over (
+            partition by period_month_end, frequency_to_date > 0 order by monetary asc
+        ) as monetary_percent_rank
     from features
-    where frequency_to_date > 0
 ),
 
 scored as (
     select
         customer_id,
         period_month_end,
-        cast(least(5, 1 + floor(5 * recency_percent_rank)) as integer) as r_score,
-        cast(least(5, 1 + floor(5 * frequency_percent_rank)) as integer) as f_score,
-        cast(least(5, 1 + floor(5 * monetary_percent_rank)) as integer) as m_score
+        case when is_buyer then cast(least(5, 1 + floor(5 * recency_percent_rank)) as integer) end as r_score,
+        case when is_buyer then cast(least(5, 1 + floor(5 * frequency_percent_rank)) as integer) end as f_score,
+        case when is_buyer then cast(least(5, 1 + floor(5 * monetary_percent_rank)) as integer) end as m_score
     from ranked
+),
+
+score_values as (
+    {{ dbt.generate_series(5) }}
+),
+
+score_rules as (
+    -- the rule of each of the 125 score combinations, and of prospects (no scores): the range
+    -- conditions are evaluated on this small grid, and customers join it on equal scores
+    select
+        r_values.generated_number as r_score,
+        f_values.generated_number as f_score,
+        m_values.generated_number as m_score,
+        rules.segment_name,
+        rules.segment_rank,
+        rules.lifecycle_stage
+    from score_values as r_values
+    cross join score_values as f_values
+    cross join score_values as m_values
+    inner join rules
+        on
+            r_values.generated_number between rules.r_score_min and rules.r_score_max
+            and f_values.generated_number between rules.f_score_min and rules.f_score_max
+            and m_values.generated_number between rules.m_score_min and rules.m_score_max
+
+    union all
+
+    select
+        cast(null as integer) as r_score,
+        cast(null as integer) as f_score,
+        cast(null as integer) as m_score,
+        segment_name,
+        segment_rank,
+        lifecycle_stage
+    from rules
+    where r_score_min is null
 ),
 
 segmented as (
     select
-        features.customer_id,
-        features.period_month_end,
+        scored.customer_id,
+        scored.period_month_end,
         scored.r_score,
         scored.f_score,
         scored.m_score,
-        rules.segment_name as rfm_segment,
-        rules.segment_rank as rfm_segment_rank,
-        rules.lifecycle_stage
-    from features
-    left join scored
+        score_rules.segment_name as rfm_segment,
+        score_rules.segment_rank as rfm_segment_rank,
+        score_rules.lifecycle_stage
+    from scored
+    left join score_rules
         on
-            features.customer_id = scored.customer_id
-            and features.period_month_end = scored.period_month_end
-    left join rules
-        on
-            (
-                scored.customer_id is not null
-                and scored.r_score between rules.r_score_min and rules.r_score_max
-                and scored.f_score between rules.f_score_min and rules.f_score_max
-                and scored.m_score between rules.m_score_min and rules.m_score_max
-            )
-            or (scored.customer_id is null and rules.r_score_min is null)
+            coalesce(scored.r_score, 0) = coalesce(score_rules.r_score, 0)
+            and coalesce(scored.f_score, 0) = coalesce(score_rules.f_score, 0)
+            and coalesce(scored.m_score, 0) = coalesce(score_rules.m_score, 0)
 )
 
 select * from segmented
