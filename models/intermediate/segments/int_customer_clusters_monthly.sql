@@ -2,7 +2,8 @@
 
 -- Every customer at every period end assigned to the nearest cluster centroid (Euclidean
 -- distance in the scaled feature space; ties go to the lower cluster_id). Scoring runs here in
--- SQL, so it scales with the warehouse and history uses the same definitions as the fit.
+-- SQL, so it scales with the warehouse and history uses the same definitions as the fit: one
+-- pass over the customer-months with a distance column per cluster, no cross join or window.
 {%- set features = segmentation_setting('cluster_features') %}
 
 with
@@ -68,46 +69,81 @@ scaled as (
     cross join scaling_wide
 ),
 
+{#- The fitted cluster ids, read when the model runs (the Python model is built by then): one
+    distance column per cluster and an arg-min over them, instead of a cross join of every
+    customer-month with every centroid ranked by a window. #}
+{%- set cluster_ids = [] %}
+{%- if execute %}
+    {%- set fitted = run_query('select distinct cluster_id from ' ~ ref('int_cluster_centroids') ~ ' order by cluster_id') %}
+    {%- for row in fitted.rows %}
+        {%- do cluster_ids.append(row[0] | int) %}
+    {%- endfor %}
+{%- endif %}
+{%- if cluster_ids | length == 0 %}
+    {%- do cluster_ids.append(0) %}
+{%- endif %}
+
+centroids_wide as (
+    -- one row: every centroid coordinate as a column
+    select
+        {%- for cluster_id in cluster_ids %}
+        {%- for feature in features %}
+        max(case when cluster_id = {{ cluster_id }} then {{ feature }}__centroid_z end) as c{{ cluster_id }}__{{ feature }},
+        {%- endfor %}
+        {%- endfor %}
+        count(*) as clusters
+    from centroids
+),
+
 distances as (
     select
         scaled.customer_id,
         scaled.period_month_end,
-        centroids.cluster_id,
-        centroids.cluster_name,
+        {%- for cluster_id in cluster_ids %}
         (
             0
-            {% for feature in features %}
-            + (scaled.{{ feature }}__z - centroids.{{ feature }}__centroid_z)
-            * (scaled.{{ feature }}__z - centroids.{{ feature }}__centroid_z)
-            {% endfor %}
-        ) as squared_distance
+            {%- for feature in features %}
+            + (scaled.{{ feature }}__z - centroids_wide.c{{ cluster_id }}__{{ feature }})
+            * (scaled.{{ feature }}__z - centroids_wide.c{{ cluster_id }}__{{ feature }})
+            {%- endfor %}
+        ) as squared_distance_{{ cluster_id }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from scaled
-    cross join centroids
+    cross join centroids_wide
 ),
 
-ranked as (
+nearest as (
     select
         customer_id,
         period_month_end,
-        cluster_id,
-        cluster_name,
-        squared_distance,
-        row_number() over (
-            partition by customer_id, period_month_end
-            order by squared_distance, cluster_id
-        ) as distance_rank
+        {%- if cluster_ids | length > 1 %}
+        least({% for cluster_id in cluster_ids %}squared_distance_{{ cluster_id }}{{ ', ' if not loop.last }}{% endfor %})
+        {%- else %}
+        squared_distance_{{ cluster_ids[0] }}
+        {%- endif %}
+            as squared_distance,
+        {%- for cluster_id in cluster_ids %}
+        squared_distance_{{ cluster_id }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from distances
 ),
 
 assigned as (
+    -- the nearest centroid; on a tie the lower cluster_id
     select
-        customer_id,
-        period_month_end,
-        cluster_id,
-        cluster_name as cluster_segment,
-        sqrt(squared_distance) as distance_to_centroid
-    from ranked
-    where distance_rank = 1
+        nearest.customer_id,
+        nearest.period_month_end,
+        centroids.cluster_id,
+        centroids.cluster_name as cluster_segment,
+        sqrt(nearest.squared_distance) as distance_to_centroid
+    from nearest
+    inner join centroids
+        on centroids.cluster_id = case
+            {%- for cluster_id in cluster_ids %}
+            when nearest.squared_distance_{{ cluster_id }} = nearest.squared_distance then {{ cluster_id }}
+            {%- endfor %}
+            else {{ cluster_ids[0] }}
+        end
 )
 
 select * from assigned
