@@ -16,10 +16,6 @@ pathways as (
     select * from {{ ref('migration_pathways') }}
 ),
 
-memberships as (
-    select * from {{ ref('int_segment_memberships_monthly') }}
-),
-
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
 ),
@@ -28,6 +24,8 @@ rfm as (
     select * from {{ ref('int_customer_rfm_scored_monthly') }}
 ),
 
+{#- The memberships view is read twice, each time filtered, straight from the relation: an import
+    CTE read twice would be materialised whole (customers x months x segmentations). #}
 from_segment_memberships as (
     -- only customers in a pathway's from-segment can fire it: drop the rest before the wide joins
     select
@@ -35,7 +33,7 @@ from_segment_memberships as (
         memberships.period_month_end,
         memberships.segmentation,
         memberships.segment
-    from memberships
+    from {{ ref('int_segment_memberships_monthly') }} as memberships
     where exists (
         select 1
         from pathways
@@ -43,6 +41,17 @@ from_segment_memberships as (
             pathways.segmentation = memberships.segmentation
             and pathways.from_segment = memberships.segment
     )
+),
+
+pathway_memberships as (
+    -- the memberships of the segmentations that have pathways, for the previous month's segment
+    select
+        memberships.customer_id,
+        memberships.period_month_end,
+        memberships.segmentation,
+        memberships.segment
+    from {{ ref('int_segment_memberships_monthly') }} as memberships
+    where memberships.segmentation in (select pathways.segmentation from pathways)
 ),
 
 customer_states as (
@@ -68,7 +77,7 @@ customer_states as (
             and from_segment_memberships.period_month_end = rfm.period_month_end
     -- the segment a month earlier (months are consecutive per customer): a lookup for the
     -- from-segment rows only, instead of a window over every membership
-    left join memberships as previous_memberships
+    left join pathway_memberships as previous_memberships
         on
             from_segment_memberships.customer_id = previous_memberships.customer_id
             and from_segment_memberships.segmentation = previous_memberships.segmentation
@@ -77,7 +86,8 @@ customer_states as (
 ),
 
 fired as (
-    {%- for pathway in pathways %}
+    -- every pathway of the customer's from-segment, kept when its trigger holds: one pass with
+    -- the triggers in a case on pathway_id, not one union branch (and one more read) per pathway
     select
         customer_states.customer_id,
         customer_states.period_month_end,
@@ -93,25 +103,17 @@ fired as (
             customer_states.segmentation = pathways.segmentation
             and customer_states.segment = pathways.from_segment
     where
-        pathways.pathway_id = '{{ pathway.pathway_id }}'
-        and coalesce({{ pathway.trigger_sql }}, false)
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- else %}
-    -- while parsing, or before the seed is loaded: no pathway, no row
-    select
-        customer_id,
-        period_month_end,
-        period_end_date,
-        is_current_period,
-        cast(null as {{ dbt.type_string() }}) as pathway_id,
-        previous_segment,
-        recency_days,
-        monetary
-    from customer_states
-    where false
-    {%- endfor %}
+        {%- if pathways | length > 0 %}
+        case pathways.pathway_id
+            {%- for pathway in pathways %}
+            when '{{ pathway.pathway_id }}' then coalesce({{ pathway.trigger_sql }}, false)
+            {%- endfor %}
+            else false
+        end
+        {%- else %}
+        -- while parsing, or before the seed is loaded: no pathway, no row
+        false
+        {%- endif %}
 ),
 
 hashed as (
