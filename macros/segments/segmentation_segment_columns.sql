@@ -14,37 +14,38 @@
     {#- One row per row of relation and segmentation (long form) with the segmentation's segment and
         segment_rank and the listed columns; a segmentation that assigns no segment gives no row.
         A cross join with the list of segmentations instead of one union branch per segmentation,
-        so that relation (a CTE with windows) is computed once on every database. -#}
-    {%- set segmentations = segmentation_segment_columns() %}
-    select *
+        so that relation (a CTE with windows) is computed once on every database. Rendered for a
+        call indented by four spaces inside a CTE. -#}
+    {%- set segmentations = segmentation_segment_columns() -%}
+select *
     from (
-    select
-        segmentations.segmentation,
-        case segmentations.segmentation
-            {%- for item in segmentations %}
-            when '{{ item.segmentation }}' then {{ relation }}.{{ item.segment }}
+        select
+            segmentations.segmentation,
+            case segmentations.segmentation
+                {%- for item in segmentations %}
+                when '{{ item.segmentation }}' then {{ relation }}.{{ item.segment }}
+                {%- endfor %}
+            end as segment,
+            case segmentations.segmentation
+                {%- for item in segmentations %}
+                when '{{ item.segmentation }}' then {{ relation }}.{{ item.rank }}
+                {%- endfor %}
+            end as segment_rank,
+            {%- for column in columns %}
+            {{ relation }}.{{ column }}{{ ',' if not loop.last }}
             {%- endfor %}
-        end as segment,
-        case segmentations.segmentation
+        from {{ relation }}
+        cross join (
             {%- for item in segmentations %}
-            when '{{ item.segmentation }}' then {{ relation }}.{{ item.rank }}
+            select '{{ item.segmentation }}' as segmentation
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
             {%- endfor %}
-        end as segment_rank,
-        {%- for column in columns %}
-        {{ relation }}.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ relation }}
-    cross join (
-        {%- for item in segmentations %}
-        select '{{ item.segmentation }}' as segmentation
-        {%- if not loop.last %}
-        union all
-        {%- endif %}
-        {%- endfor %}
-    ) as segmentations
+        ) as segmentations
     ) as unpivoted
     where segment is not null
-{% endmacro %}
+{%- endmacro %}
 
 {% macro segmentation_value_tier_rank(column) %}
     {#- The rank of a value tier: high 1, mid 2, low 3, none 4. -#}

@@ -24,7 +24,7 @@ rfm as (
     select * from {{ ref('int_customer_rfm_scored_monthly') }}
 ),
 
-{#- The memberships view is read twice, each time filtered, straight from the relation: an import
+{# The memberships view is read twice, each time filtered, straight from the relation: an import
     CTE read twice would be materialised whole (customers x months x segmentations). #}
 from_segment_memberships as (
     -- only customers in a pathway's from-segment can fire it: drop the rest before the wide joins
@@ -102,18 +102,7 @@ fired as (
         on
             customer_states.segmentation = pathways.segmentation
             and customer_states.segment = pathways.from_segment
-    where
-        {%- if pathways | length > 0 %}
-        case pathways.pathway_id
-            {%- for pathway in pathways %}
-            when '{{ pathway.pathway_id }}' then coalesce({{ pathway.trigger_sql }}, false)
-            {%- endfor %}
-            else false
-        end
-        {%- else %}
-        -- while parsing, or before the seed is loaded: no pathway, no row
-        false
-        {%- endif %}
+    where {{ segmentation_trigger_case(pathways, 'pathways.pathway_id') }}
 ),
 
 hashed as (

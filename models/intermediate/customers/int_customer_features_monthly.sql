@@ -12,8 +12,9 @@
 -- Each figure is an as-of lookup into int_customer_daily_running_totals (orders, categories,
 -- service) or int_customer_daily_engagement_totals (emails, sessions): "to date" is the running
 -- total at the period end, "last N days" the difference with the total N days earlier; "in the
--- period" comes from the orders of the month (an equi-join). No range join of raw rows. Incremental: a build recomputes the last stored month (it may have ended on an
--- earlier as-of date) and appends the months after it; --full-refresh gives the same rows.
+-- period" comes from the orders of the month (an equi-join). No range join of raw rows.
+-- Incremental: a build recomputes the last stored month (it may have ended on an earlier as-of
+-- date) and appends the months after it; --full-refresh gives the same rows.
 {%- set lookback_days = segmentation_setting('lookback_days') %}
 {%- set totals = [
     'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue', 'discount_amount',
@@ -145,7 +146,7 @@ order_months as (
     group by 1, 2
 ),
 
-{#- The running totals are read from the tables in each as-of join, not through import CTEs: a
+{# The running totals are read from the tables in each as-of join, not through import CTEs: a
     CTE read several times is materialised again by DuckDB. #}
 at_period_end as (
     {{ segmentation_as_of_join(
@@ -153,7 +154,7 @@ at_period_end as (
         running_totals, 'activity_date', 'customer_id', totals, 'end_'
     ) }}
 ),
-{#- One narrow as-of join per further lookup (only the keys travel through it), joined back 1:1 on
+{# One narrow as-of join per further lookup (only the keys travel through it), joined back 1:1 on
     the customer-month key: chaining the joins would drag every earlier column through each sort. #}
 {%- for lookup in lookups %}
 
@@ -185,12 +186,12 @@ looked_up as (
         coalesce(order_months.completed_orders, 0) as completed_orders_in_period,
         coalesce(order_months.net_revenue, 0) as net_revenue_in_period
     from at_period_end
-    {%- for lookup in lookups %}
+    {% for lookup in lookups -%}
     inner join {{ lookup.name }}
         on
             at_period_end.customer_id = {{ lookup.name }}.customer_id
             and at_period_end.period_month_end = {{ lookup.name }}.period_month_end
-    {%- endfor %}
+    {% endfor -%}
     left join order_months
         on
             at_period_end.customer_id = order_months.customer_id

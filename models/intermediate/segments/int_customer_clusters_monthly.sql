@@ -5,6 +5,11 @@
 -- SQL, so it scales with the warehouse and history uses the same definitions as the fit: one
 -- pass over the customer-months with a distance column per cluster, no cross join or window.
 {%- set features = segmentation_setting('cluster_features') %}
+{#- One distance column per fitted cluster and an arg-min over them, instead of a cross join of
+    every customer-month with every centroid ranked by a window. #}
+{%- set cluster_ids = segmentation_fitted_cluster_ids() %}
+{%- set distance_columns = [] %}
+{%- for cluster_id in cluster_ids %}{% do distance_columns.append('squared_distance_' ~ cluster_id) %}{% endfor %}
 
 with
 
@@ -69,62 +74,45 @@ scaled as (
     cross join scaling_wide
 ),
 
-{#- The fitted cluster ids, read when the model runs (the Python model is built by then): one
-    distance column per cluster and an arg-min over them, instead of a cross join of every
-    customer-month with every centroid ranked by a window. #}
-{%- set cluster_ids = [] %}
-{%- if execute %}
-    {%- set fitted = run_query('select distinct cluster_id from ' ~ ref('int_cluster_centroids') ~ ' order by cluster_id') %}
-    {%- for row in fitted.rows %}
-        {%- do cluster_ids.append(row[0] | int) %}
-    {%- endfor %}
-{%- endif %}
-{%- if cluster_ids | length == 0 %}
-    {%- do cluster_ids.append(0) %}
-{%- endif %}
-
 centroids_wide as (
     -- one row: every centroid coordinate as a column
     select
-        {%- for cluster_id in cluster_ids %}
-        {%- for feature in features %}
-        max(case when cluster_id = {{ cluster_id }} then {{ feature }}__centroid_z end) as c{{ cluster_id }}__{{ feature }},
-        {%- endfor %}
-        {%- endfor %}
+        {% for cluster_id in cluster_ids %}
+        {% for feature in features %}
+        max(case when cluster_id = {{ cluster_id }} then {{ feature }}__centroid_z end)
+            as c{{ cluster_id }}__{{ feature }},
+        {% endfor %}
+        {% endfor %}
         count(*) as clusters
     from centroids
 ),
 
 distances as (
     select
-        scaled.customer_id,
-        scaled.period_month_end,
-        {%- for cluster_id in cluster_ids %}
+        {% for cluster_id in cluster_ids %}
         (
             0
-            {%- for feature in features %}
+            {% for feature in features %}
             + (scaled.{{ feature }}__z - centroids_wide.c{{ cluster_id }}__{{ feature }})
             * (scaled.{{ feature }}__z - centroids_wide.c{{ cluster_id }}__{{ feature }})
-            {%- endfor %}
-        ) as squared_distance_{{ cluster_id }}{{ ',' if not loop.last }}
-        {%- endfor %}
+            {% endfor %}
+        ) as squared_distance_{{ cluster_id }},
+        {% endfor %}
+        scaled.customer_id,
+        scaled.period_month_end
     from scaled
     cross join centroids_wide
 ),
 
 nearest as (
     select
-        customer_id,
-        period_month_end,
-        {%- if cluster_ids | length > 1 %}
-        least({% for cluster_id in cluster_ids %}squared_distance_{{ cluster_id }}{{ ', ' if not loop.last }}{% endfor %})
-        {%- else %}
-        squared_distance_{{ cluster_ids[0] }}
-        {%- endif %}
+        {% for cluster_id in cluster_ids %}
+        squared_distance_{{ cluster_id }},
+        {% endfor %}
+        least({{ distance_columns | join(', ') }})
             as squared_distance,
-        {%- for cluster_id in cluster_ids %}
-        squared_distance_{{ cluster_id }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        customer_id,
+        period_month_end
     from distances
 ),
 

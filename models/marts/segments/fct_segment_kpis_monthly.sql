@@ -65,8 +65,8 @@ activity as (
     window customer_months as (partition by customer_id order by period_month_end)
 ),
 
+-- one row per customer-month and segmentation: the wide rows unpivoted, no join
 member_activity as (
-    -- one row per customer-month and segmentation: the wide rows unpivoted, no join
     {{ segmentation_unpivot_segments('activity', [
         'period_month_end', 'is_current_period', 'completed_orders_in_period', 'net_revenue_in_period',
         'is_active_in_period', 'was_active_in_previous_period', 'orders_last_365_days',
