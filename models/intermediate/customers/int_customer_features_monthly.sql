@@ -9,45 +9,20 @@
 
 -- One row per customer and month end, from the customer's first month to the as-of month: the
 -- customer's state as of that period end (the last period ends on the as-of date itself).
--- Each figure is an as-of lookup into int_customer_daily_running_totals (orders, categories,
--- service) or int_customer_daily_engagement_totals (emails, sessions): "to date" is the running
--- total at the period end, "last N days" the difference with the total N days earlier; "in the
--- period" comes from the orders of the month (an equi-join). No range join of raw rows.
--- Incremental: a build recomputes the last stored month (it may have ended on an earlier as-of
--- date) and appends the months after it; --full-refresh gives the same rows.
+-- Every "to date" and "last N days" figure is a running sum, over the customer's months, of the
+-- monthly deltas in int_customer_activity_monthly (windows enter and leave on exact days there);
+-- "in the period" is the month's own delta. One window pass, no as-of join, no range join of raw
+-- rows. Incremental: a build recomputes the last stored month (it may have ended on an earlier
+-- as-of date) and appends the months after it, summing the deltas of all earlier months;
+-- --full-refresh gives the same rows.
 {%- set lookback_days = segmentation_setting('lookback_days') %}
+{%- set windows = segmentation_feature_windows() %}
 {%- set totals = [
     'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue', 'discount_amount',
-    'web_orders', 'app_orders', 'store_orders', 'categories_bought', 'support_tickets',
-    'satisfaction_sum', 'satisfaction_ratings', 'first_ordered_date', 'last_ordered_date',
-    'latest_nps_score',
+    'web_orders', 'app_orders', 'store_orders', 'new_categories', 'emails_delivered', 'emails_opened',
+    'emails_clicked', 'web_sessions', 'app_sessions', 'support_tickets', 'satisfaction_sum',
+    'satisfaction_ratings',
 ] %}
-{%- set running_totals = ref('int_customer_daily_running_totals') %}
-{%- set engagement_totals = ref('int_customer_daily_engagement_totals') %}
-{#- Every further as-of lookup: its probe date, the history table and the few totals it needs (a
-    narrow payload keeps the as-of joins cheap); the columns come out as <prefix><column>. #}
-{%- set lookups = [
-    {'name': 'engagement_at_end', 'prefix': 'end_', 'probe': 'period_end_date', 'history': engagement_totals,
-     'columns': ['emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions']},
-    {'name': 'orders_at_d30', 'prefix': 'd30_', 'probe': 'date_30_days_before', 'history': running_totals,
-     'columns': ['completed_orders', 'net_revenue']},
-    {'name': 'orders_at_d90', 'prefix': 'd90_', 'probe': 'date_90_days_before', 'history': running_totals,
-     'columns': ['completed_orders', 'net_revenue']},
-    {'name': 'engagement_at_d90', 'prefix': 'd90_', 'probe': 'date_90_days_before', 'history': engagement_totals,
-     'columns': ['web_sessions', 'app_sessions']},
-    {'name': 'orders_at_d365', 'prefix': 'd365_', 'probe': 'date_365_days_before', 'history': running_totals,
-     'columns': ['completed_orders', 'net_revenue', 'support_tickets']},
-] %}
-{%- if lookback_days is not none %}
-    {%- do lookups.append({'name': 'orders_at_lookback', 'prefix': 'lookback_', 'probe': 'lookback_start_date',
-                           'history': running_totals, 'columns': ['completed_orders', 'net_revenue']}) %}
-{%- endif %}
-{#- the windows: "last N days" = total at the end - total N days earlier #}
-{%- set windows = {
-    '30_days': {'prefix': 'd30_', 'columns': ['completed_orders', 'net_revenue']},
-    '90_days': {'prefix': 'd90_', 'columns': ['completed_orders', 'net_revenue', 'web_sessions', 'app_sessions']},
-    '365_days': {'prefix': 'd365_', 'columns': ['completed_orders', 'net_revenue', 'support_tickets']},
-} %}
 
 {%- if is_incremental() and execute %}
     {%- set stored = run_query(
@@ -68,8 +43,8 @@ customers as (
     select * from {{ ref('int_customers_unioned') }}
 ),
 
-orders as (
-    select * from {{ ref('int_orders_netted') }}
+activity as (
+    select * from {{ ref('int_customer_activity_monthly') }}
 ),
 
 analysis_window as (
@@ -104,19 +79,7 @@ customer_months as (
         months.period_month_end,
         least(months.period_month_end, analysis_window.as_of_date) as period_end_date,
         months.period_month_end = analysis_window.as_of_month_end as is_current_period,
-        cast(customers.signup_at as date) as signup_date,
-        {%- if lookback_days is not none %}
-        cast(
-            {{ dbt.dateadd('day', -lookback_days, 'least(months.period_month_end, analysis_window.as_of_date)') }}
-            as date
-        ) as lookback_start_date,
-        {%- endif %}
-        cast({{ dbt.dateadd('day', -30, 'least(months.period_month_end, analysis_window.as_of_date)') }} as date)
-            as date_30_days_before,
-        cast({{ dbt.dateadd('day', -90, 'least(months.period_month_end, analysis_window.as_of_date)') }} as date)
-            as date_90_days_before,
-        cast({{ dbt.dateadd('day', -365, 'least(months.period_month_end, analysis_window.as_of_date)') }} as date)
-            as date_365_days_before
+        cast(customers.signup_at as date) as signup_date
     from customers
     cross join analysis_window
     inner join months
@@ -134,82 +97,73 @@ customer_months as (
     {% endif %}
 ),
 
-order_months as (
-    -- the orders of each customer and month: "in the period" is an equi-join, not an as-of lookup
+with_activity as (
+    -- every period of the grid, and every month with activity (also before the customer's first
+    -- period, or before the months an incremental build recomputes: their deltas still count)
     select
-        customer_id,
-        period_month_end,
-        count(*) as orders_placed,
-        sum(case when is_completed then 1 else 0 end) as completed_orders,
-        sum(net_revenue) as net_revenue
-    from orders
-    group by 1, 2
-),
-
-{# The running totals are read from the tables in each as-of join, not through import CTEs: a
-    CTE read several times is materialised again by DuckDB. #}
-at_period_end as (
-    {{ segmentation_as_of_join(
-        'customer_months', 'customer_months.period_end_date',
-        running_totals, 'activity_date', 'customer_id', totals, 'end_'
-    ) }}
-),
-{# One narrow as-of join per further lookup (only the keys travel through it), joined back 1:1 on
-    the customer-month key: chaining the joins would drag every earlier column through each sort. #}
-{%- for lookup in lookups %}
-
-{{ lookup.name }}_probes as (
-    select
-        customer_id,
-        period_month_end,
-        {{ lookup.probe }} as probe_date
+        coalesce(customer_months.customer_id, activity.customer_id) as customer_id,
+        coalesce(customer_months.period_month_end, activity.period_month_end) as period_month_end,
+        customer_months.customer_id is not null as is_period,
+        customer_months.period_end_date,
+        customer_months.is_current_period,
+        customer_months.signup_date,
+        {%- for measure in totals %}
+        activity.{{ measure }},
+        {%- endfor %}
+        {%- for window in windows %}
+        {%- for measure in window.measures %}
+        activity.{{ measure }}_{{ window.name }}_change,
+        {%- endfor %}
+        {%- endfor %}
+        activity.orders_placed,
+        activity.first_ordered_date,
+        activity.last_ordered_date,
+        activity.latest_nps_score
     from customer_months
+    full outer join activity
+        on
+            customer_months.customer_id = activity.customer_id
+            and customer_months.period_month_end = activity.period_month_end
 ),
 
-{{ lookup.name }} as (
-    {{ segmentation_as_of_join(
-        lookup.name ~ '_probes', lookup.name ~ '_probes.probe_date',
-        lookup.history, 'activity_date', 'customer_id', lookup.columns, lookup.prefix
-    ) }}
-),
-{%- endfor %}
-
-looked_up as (
+running as (
     select
-        at_period_end.*,
-        {%- for lookup in lookups %}
-        {%- for column in lookup.columns %}
-        {{ lookup.name }}.{{ lookup.prefix }}{{ column }},
+        customer_id,
+        period_month_end,
+        is_period,
+        period_end_date,
+        is_current_period,
+        signup_date,
+        {%- for measure in totals %}
+        sum({{ measure }}) over customer_months as end_{{ measure }},
+        {%- endfor %}
+        {%- for window in windows %}
+        {%- for measure in window.measures %}
+        coalesce(sum({{ measure }}_{{ window.name }}_change) over customer_months, 0)
+            as {{ measure }}_{{ window.name }},
         {%- endfor %}
         {%- endfor %}
-        coalesce(order_months.orders_placed, 0) as orders_placed_in_period,
-        coalesce(order_months.completed_orders, 0) as completed_orders_in_period,
-        coalesce(order_months.net_revenue, 0) as net_revenue_in_period
-    from at_period_end
-    {% for lookup in lookups -%}
-    inner join {{ lookup.name }}
-        on
-            at_period_end.customer_id = {{ lookup.name }}.customer_id
-            and at_period_end.period_month_end = {{ lookup.name }}.period_month_end
-    {% endfor -%}
-    left join order_months
-        on
-            at_period_end.customer_id = order_months.customer_id
-            and at_period_end.period_month_end = order_months.period_month_end
+        min(first_ordered_date) over customer_months as end_first_ordered_date,
+        max(last_ordered_date) over customer_months as end_last_ordered_date,
+        last_value(latest_nps_score ignore nulls) over customer_months as end_latest_nps_score,
+        coalesce(orders_placed, 0) as orders_placed_in_period,
+        coalesce(completed_orders, 0) as completed_orders_in_period,
+        coalesce(net_revenue, 0) as net_revenue_in_period
+    from with_activity
+    window customer_months as (
+        partition by customer_id order by period_month_end
+        rows between unbounded preceding and current row
+    )
 ),
 
 zeroed as (
-    -- a missing as-of row means nothing had happened yet: totals are 0
+    -- no activity yet means totals of 0
     select
         *,
-        {%- for days, window in windows.items() %}
-        {%- for column in window.columns %}
-        coalesce(end_{{ column }}, 0) - coalesce({{ window.prefix }}{{ column }}, 0) as {{ column }}_last_{{ days }},
-        {%- endfor %}
-        {%- endfor %}
         coalesce(end_completed_orders, 0) as frequency_to_date,
         coalesce(end_net_revenue, 0) as monetary_to_date
-    from looked_up
+    from running
+    where is_period
 ),
 
 features as (
@@ -223,8 +177,8 @@ features as (
         -- within segmentation__lookback_days when it is set, else over all history
         {{ segmentation_days_between('end_last_ordered_date', 'period_end_date') }} as recency_days,
         {%- if lookback_days is not none %}
-        coalesce(end_completed_orders, 0) - coalesce(lookback_completed_orders, 0) as frequency,
-        coalesce(end_net_revenue, 0) - coalesce(lookback_net_revenue, 0) as monetary,
+        completed_orders_lookback as frequency,
+        net_revenue_lookback as monetary,
         {%- else %}
         frequency_to_date as frequency,
         monetary_to_date as monetary,
@@ -252,7 +206,7 @@ features as (
         net_revenue_last_90_days,
         net_revenue_last_365_days,
         -- needs and channels
-        coalesce(end_categories_bought, 0) as categories_bought,
+        coalesce(end_new_categories, 0) as categories_bought,
         end_web_orders * 1.0 / nullif(frequency_to_date, 0) as web_order_share,
         end_app_orders * 1.0 / nullif(frequency_to_date, 0) as app_order_share,
         end_store_orders * 1.0 / nullif(frequency_to_date, 0) as store_order_share,

@@ -1,0 +1,254 @@
+-- What changed for each customer in each month, as the deltas that the features add up: for every
+-- activity measure the month's total (orders, first purchases in a category, emails, sessions,
+-- tickets), the first and last completed-order day and the latest NPS answer of the month, and for
+-- every trailing window (segmentation_feature_windows) how much the window's sum changes at the
+-- month's end. An activity on day d is in the window of N days of a period ending on day e when
+-- d <= e < d + N: it enters at the end of d's month and leaves at the end of the month holding
+-- d + N (when that is on or before the as-of date, after which no period ends). A running sum of
+-- these deltas over the months gives every "to date" and "last N days" figure at every period end
+-- exactly, with no as-of join of daily rows. Sparse: only months with a delta have a row.
+{%- set windows = segmentation_feature_windows() %}
+{%- set measures = [
+    'orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue', 'discount_amount',
+    'web_orders', 'app_orders', 'store_orders', 'new_categories', 'emails_delivered', 'emails_opened',
+    'emails_clicked', 'web_sessions', 'app_sessions', 'support_tickets', 'satisfaction_sum',
+    'satisfaction_ratings',
+] %}
+{%- set fact_of = {
+    'completed_orders': 'order_facts', 'net_revenue': 'order_facts',
+    'web_sessions': 'event_facts', 'app_sessions': 'event_facts', 'support_tickets': 'ticket_facts',
+} %}
+{#- every (window, measure) pair; and per window and kind of activity, the month rows that
+    subtract what leaves the window #}
+{%- set window_changes = [] %}
+{%- set leaving_parts = [] %}
+{%- for window in windows %}
+    {%- for measure in window.measures %}
+        {%- do window_changes.append({'measure': measure, 'column': measure ~ '_' ~ window.name}) %}
+    {%- endfor %}
+    {%- for facts in ['order_facts', 'event_facts', 'ticket_facts'] %}
+        {%- set columns = [] %}
+        {%- for measure in window.measures if fact_of[measure] == facts %}
+            {%- do columns.append(measure ~ '_' ~ window.name) %}
+        {%- endfor %}
+        {%- if columns | length > 0 %}
+            {%- do leaving_parts.append({'window': window, 'facts': facts, 'columns': columns}) %}
+        {%- endif %}
+    {%- endfor %}
+{%- endfor %}
+
+with
+
+orders as (
+    select * from {{ ref('int_orders_netted') }}
+),
+
+order_items as (
+    select * from {{ ref('stg_shop__order_items') }}
+),
+
+products as (
+    select * from {{ ref('stg_shop__products') }}
+),
+
+events as (
+    select * from {{ ref('stg_shop__engagement_events') }}
+),
+
+tickets as (
+    select * from {{ ref('stg_shop__support_tickets') }}
+),
+
+responses as (
+    select * from {{ ref('stg_shop__nps_responses') }}
+),
+
+analysis_window as (
+    select * from {{ ref('int_analysis_window') }}
+),
+
+order_facts as (
+    -- int_orders_netted holds the orders up to the as-of date
+    select
+        customer_id,
+        ordered_date as activity_date,
+        1 as orders_placed,
+        case when is_completed then 1 else 0 end as completed_orders,
+        case when is_returned then 1 else 0 end as returned_orders,
+        net_revenue,
+        gross_revenue,
+        discount_amount,
+        case when is_completed and sales_channel = 'web' then 1 else 0 end as web_orders,
+        case when is_completed and sales_channel = 'app' then 1 else 0 end as app_orders,
+        case when is_completed and sales_channel = 'store' then 1 else 0 end as store_orders,
+        case when is_completed then ordered_date end as completed_date
+    from orders
+),
+
+category_firsts as (
+    -- the day each customer first completed an order in each category
+    select
+        orders.customer_id,
+        coalesce(products.category, 'uncategorised') as category,
+        min(orders.ordered_date) as activity_date
+    from orders
+    inner join order_items
+        on orders.order_id = order_items.order_id
+    left join products
+        on order_items.product_id = products.product_id
+    where orders.is_completed
+    group by 1, 2
+),
+
+event_facts as (
+    select
+        events.customer_id,
+        cast(events.occurred_at as date) as activity_date,
+        case when events.event_type = 'email_delivered' then 1 else 0 end as emails_delivered,
+        case when events.event_type = 'email_opened' then 1 else 0 end as emails_opened,
+        case when events.event_type = 'email_clicked' then 1 else 0 end as emails_clicked,
+        case when events.event_type = 'web_session' then 1 else 0 end as web_sessions,
+        case when events.event_type = 'app_session' then 1 else 0 end as app_sessions
+    from events
+    cross join analysis_window
+    where cast(events.occurred_at as date) <= analysis_window.as_of_date
+),
+
+ticket_facts as (
+    select
+        tickets.customer_id,
+        cast(tickets.opened_at as date) as activity_date,
+        1 as support_tickets,
+        tickets.satisfaction,
+        case when tickets.satisfaction is not null then 1 else 0 end as satisfaction_ratings
+    from tickets
+    cross join analysis_window
+    where cast(tickets.opened_at as date) <= analysis_window.as_of_date
+),
+
+responses_ranked as (
+    -- the latest answer of each customer and month
+    select
+        responses.customer_id,
+        responses.score,
+        {{ segmentation_month_end('responses.responded_at') }} as period_month_end,
+        row_number() over (
+            partition by responses.customer_id, {{ segmentation_month_end('responses.responded_at') }}
+            order by responses.responded_at desc, responses.response_id desc
+        ) as response_rank
+    from responses
+    cross join analysis_window
+    where cast(responses.responded_at as date) <= analysis_window.as_of_date
+),
+
+{#- one set of monthly rows per kind of activity, each with every column (zeros elsewhere) #}
+{%- set parts = {
+    'order_months': {
+        'from': 'order_facts',
+        'sums': ['orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
+                 'discount_amount', 'web_orders', 'app_orders', 'store_orders'],
+    },
+    'category_months': {'from': 'category_firsts', 'counts': ['new_categories']},
+    'event_months': {
+        'from': 'event_facts',
+        'sums': ['emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions'],
+    },
+    'ticket_months': {'from': 'ticket_facts', 'sums': ['support_tickets', 'satisfaction_ratings']},
+} %}
+
+month_deltas as (
+    {%- for part, spec in parts.items() %}
+    select
+        customer_id,
+        {{ segmentation_month_end('activity_date') }} as period_month_end,
+        {%- for measure in measures %}
+        {%- if measure in spec.get('sums', []) %}
+        sum({{ measure }}) as {{ measure }},
+        {%- elif measure in spec.get('counts', []) %}
+        count(*) as {{ measure }},
+        {%- elif measure == 'satisfaction_sum' and part == 'ticket_months' %}
+        sum(satisfaction) as satisfaction_sum,
+        {%- else %}
+        0 as {{ measure }},
+        {%- endif %}
+        {%- endfor %}
+        {%- if part == 'order_months' %}
+        min(completed_date) as first_ordered_date,
+        max(completed_date) as last_ordered_date,
+        {%- else %}
+        cast(null as date) as first_ordered_date,
+        cast(null as date) as last_ordered_date,
+        {%- endif %}
+        cast(null as integer) as nps_score,
+        {%- for change in window_changes %}
+        0 as {{ change.column }}_leaving{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ spec.from }}
+    group by 1, 2
+
+    union all
+    {%- endfor %}
+
+    select
+        customer_id,
+        period_month_end,
+        {%- for measure in measures %}
+        0 as {{ measure }},
+        {%- endfor %}
+        cast(null as date) as first_ordered_date,
+        cast(null as date) as last_ordered_date,
+        score as nps_score,
+        {%- for change in window_changes %}
+        0 as {{ change.column }}_leaving{{ ',' if not loop.last }}
+        {%- endfor %}
+    from responses_ranked
+    where response_rank = 1
+    {%- for part in leaving_parts %}
+
+    union all
+
+    -- what leaves the {{ part.window.name }} window, from {{ part.facts }}
+    select
+        {{ part.facts }}.customer_id,
+        {{ segmentation_month_end(dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date')) }}
+            as period_month_end,
+        {%- for measure in measures %}
+        0 as {{ measure }},
+        {%- endfor %}
+        cast(null as date) as first_ordered_date,
+        cast(null as date) as last_ordered_date,
+        cast(null as integer) as nps_score,
+        {%- for change in window_changes %}
+        {%- if change.column in part.columns %}
+        sum({{ part.facts }}.{{ change.measure }}) as {{ change.column }}_leaving{{ ',' if not loop.last }}
+        {%- else %}
+        0 as {{ change.column }}_leaving{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from {{ part.facts }}
+    cross join analysis_window
+    where
+        cast({{ dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date') }} as date)
+        <= analysis_window.as_of_date
+    group by 1, 2
+    {%- endfor %}
+),
+
+months as (
+    select
+        customer_id,
+        period_month_end,
+        {%- for measure in measures %}
+        sum({{ measure }}) as {{ measure }},
+        {%- endfor %}
+        min(first_ordered_date) as first_ordered_date,
+        max(last_ordered_date) as last_ordered_date,
+        max(nps_score) as latest_nps_score,
+        {%- for change in window_changes %}
+        sum({{ change.measure }}) - sum({{ change.column }}_leaving) as {{ change.column }}_change{{ ',' if not loop.last }}
+        {%- endfor %}
+    from month_deltas
+    group by 1, 2
+)
+
+select * from months
