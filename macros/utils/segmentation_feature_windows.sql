@@ -15,3 +15,31 @@
     {%- endif -%}
     {{ return(windows) }}
 {% endmacro %}
+
+{% macro segmentation_window_changes(windows) %}
+    {#- Every (window, measure) pair of segmentation_feature_windows as {measure, column}, column
+        being <measure>_<window name>. -#}
+    {%- set changes = [] -%}
+    {%- for window in windows -%}
+        {%- for measure in window.measures -%}
+            {%- do changes.append({'measure': measure, 'column': measure ~ '_' ~ window.name}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(changes) }}
+{% endmacro %}
+
+{% macro segmentation_window_leaving_parts(windows, fact_of) %}
+    {#- Per window and per relation of daily facts (fact_of maps each measure to it), the columns
+        <measure>_<window name> that the relation's rows leave: one aggregate per pair. -#}
+    {%- set parts = [] -%}
+    {%- for window in windows -%}
+        {%- set by_facts = {} -%}
+        {%- for measure in window.measures -%}
+            {%- do by_facts.setdefault(fact_of[measure], []).append(measure ~ '_' ~ window.name) -%}
+        {%- endfor -%}
+        {%- for facts, columns in by_facts.items() -%}
+            {%- do parts.append({'window': window, 'facts': facts, 'columns': columns}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(parts) }}
+{% endmacro %}

@@ -18,24 +18,23 @@
     'completed_orders': 'order_facts', 'net_revenue': 'order_facts',
     'web_sessions': 'event_facts', 'app_sessions': 'event_facts', 'support_tickets': 'ticket_facts',
 } %}
-{#- every (window, measure) pair; and per window and kind of activity, the month rows that
-    subtract what leaves the window #}
-{%- set window_changes = [] %}
-{%- set leaving_parts = [] %}
-{%- for window in windows %}
-    {%- for measure in window.measures %}
-        {%- do window_changes.append({'measure': measure, 'column': measure ~ '_' ~ window.name}) %}
-    {%- endfor %}
-    {%- for facts in ['order_facts', 'event_facts', 'ticket_facts'] %}
-        {%- set columns = [] %}
-        {%- for measure in window.measures if fact_of[measure] == facts %}
-            {%- do columns.append(measure ~ '_' ~ window.name) %}
-        {%- endfor %}
-        {%- if columns | length > 0 %}
-            {%- do leaving_parts.append({'window': window, 'facts': facts, 'columns': columns}) %}
-        {%- endif %}
-    {%- endfor %}
-{%- endfor %}
+{%- set window_changes = segmentation_window_changes(windows) %}
+{%- set leaving_parts = segmentation_window_leaving_parts(windows, fact_of) %}
+
+{#- one set of monthly rows per kind of activity, each with every column (zeros elsewhere) #}
+{%- set parts = {
+    'order_months': {
+        'from': 'order_facts',
+        'sums': ['orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
+                 'discount_amount', 'web_orders', 'app_orders', 'store_orders'],
+    },
+    'category_months': {'from': 'category_firsts', 'counts': ['new_categories']},
+    'event_months': {
+        'from': 'event_facts',
+        'sums': ['emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions'],
+    },
+    'ticket_months': {'from': 'ticket_facts', 'sums': ['support_tickets', 'satisfaction_ratings']},
+} %}
 
 with
 
@@ -97,7 +96,7 @@ category_firsts as (
     left join products
         on order_items.product_id = products.product_id
     where orders.is_completed
-    group by 1, 2
+    group by orders.customer_id, coalesce(products.category, 'uncategorised')
 ),
 
 event_facts as (
@@ -141,114 +140,101 @@ responses_ranked as (
     where cast(responses.responded_at as date) <= analysis_window.as_of_date
 ),
 
-{#- one set of monthly rows per kind of activity, each with every column (zeros elsewhere) #}
-{%- set parts = {
-    'order_months': {
-        'from': 'order_facts',
-        'sums': ['orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue',
-                 'discount_amount', 'web_orders', 'app_orders', 'store_orders'],
-    },
-    'category_months': {'from': 'category_firsts', 'counts': ['new_categories']},
-    'event_months': {
-        'from': 'event_facts',
-        'sums': ['emails_delivered', 'emails_opened', 'emails_clicked', 'web_sessions', 'app_sessions'],
-    },
-    'ticket_months': {'from': 'ticket_facts', 'sums': ['support_tickets', 'satisfaction_ratings']},
-} %}
-
 month_deltas as (
-    {%- for part, spec in parts.items() %}
+    {% for part, spec in parts.items() %}
     select
-        customer_id,
-        {{ segmentation_month_end('activity_date') }} as period_month_end,
-        {%- for measure in measures %}
-        {%- if measure in spec.get('sums', []) %}
+        {% for measure in measures %}
+        {% if measure in spec.get('sums', []) %}
         sum({{ measure }}) as {{ measure }},
-        {%- elif measure in spec.get('counts', []) %}
+        {% elif measure in spec.get('counts', []) %}
         count(*) as {{ measure }},
-        {%- elif measure == 'satisfaction_sum' and part == 'ticket_months' %}
+        {% elif measure == 'satisfaction_sum' and part == 'ticket_months' %}
         sum(satisfaction) as satisfaction_sum,
-        {%- else %}
+        {% else %}
         0 as {{ measure }},
-        {%- endif %}
-        {%- endfor %}
-        {%- if part == 'order_months' %}
+        {% endif %}
+        {% endfor %}
+        {% for change in window_changes %}
+        0 as {{ change.column }}_leaving,
+        {% endfor %}
+        {% if part == 'order_months' %}
         min(completed_date) as first_ordered_date,
         max(completed_date) as last_ordered_date,
-        {%- else %}
+        {% else %}
         cast(null as date) as first_ordered_date,
         cast(null as date) as last_ordered_date,
-        {%- endif %}
+        {% endif %}
         cast(null as integer) as nps_score,
-        {%- for change in window_changes %}
-        0 as {{ change.column }}_leaving{{ ',' if not loop.last }}
-        {%- endfor %}
+        customer_id,
+        {{ segmentation_month_end('activity_date') }} as period_month_end
     from {{ spec.from }}
-    group by 1, 2
+    group by customer_id, {{ segmentation_month_end('activity_date') }}
 
     union all
-    {%- endfor %}
+    {% endfor %}
 
     select
-        customer_id,
-        period_month_end,
-        {%- for measure in measures %}
+        {% for measure in measures %}
         0 as {{ measure }},
-        {%- endfor %}
+        {% endfor %}
+        {% for change in window_changes %}
+        0 as {{ change.column }}_leaving,
+        {% endfor %}
         cast(null as date) as first_ordered_date,
         cast(null as date) as last_ordered_date,
         score as nps_score,
-        {%- for change in window_changes %}
-        0 as {{ change.column }}_leaving{{ ',' if not loop.last }}
-        {%- endfor %}
+        customer_id,
+        period_month_end
     from responses_ranked
     where response_rank = 1
-    {%- for part in leaving_parts %}
+    {% for part in leaving_parts %}
 
     union all
 
     -- what leaves the {{ part.window.name }} window, from {{ part.facts }}
     select
-        {{ part.facts }}.customer_id,
-        {{ segmentation_month_end(dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date')) }}
-            as period_month_end,
-        {%- for measure in measures %}
+        {% for measure in measures %}
         0 as {{ measure }},
-        {%- endfor %}
+        {% endfor %}
+        {% for change in window_changes %}
+        {% if change.column in part.columns %}
+        sum({{ part.facts }}.{{ change.measure }}) as {{ change.column }}_leaving,
+        {% else %}
+        0 as {{ change.column }}_leaving,
+        {% endif %}
+        {% endfor %}
         cast(null as date) as first_ordered_date,
         cast(null as date) as last_ordered_date,
         cast(null as integer) as nps_score,
-        {%- for change in window_changes %}
-        {%- if change.column in part.columns %}
-        sum({{ part.facts }}.{{ change.measure }}) as {{ change.column }}_leaving{{ ',' if not loop.last }}
-        {%- else %}
-        0 as {{ change.column }}_leaving{{ ',' if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
+        {{ part.facts }}.customer_id,
+        {{ segmentation_month_end(dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date')) }}
+            as period_month_end
     from {{ part.facts }}
     cross join analysis_window
     where
         cast({{ dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date') }} as date)
         <= analysis_window.as_of_date
-    group by 1, 2
-    {%- endfor %}
+    group by
+        {{ part.facts }}.customer_id,
+        {{ segmentation_month_end(dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date')) }}
+    {% endfor %}
 ),
 
 months as (
     select
         customer_id,
         period_month_end,
-        {%- for measure in measures %}
+        {% for measure in measures %}
         sum({{ measure }}) as {{ measure }},
-        {%- endfor %}
+        {% endfor %}
+        {% for change in window_changes %}
+        sum({{ change.measure }}) - sum({{ change.column }}_leaving) as {{ change.column }}_change,
+        {% endfor %}
         min(first_ordered_date) as first_ordered_date,
         max(last_ordered_date) as last_ordered_date,
-        max(nps_score) as latest_nps_score,
-        {%- for change in window_changes %}
-        sum({{ change.measure }}) - sum({{ change.column }}_leaving) as {{ change.column }}_change{{ ',' if not loop.last }}
-        {%- endfor %}
+        max(nps_score) as latest_nps_score
     from month_deltas
-    group by 1, 2
+    group by customer_id, period_month_end
 )
 
 select * from months
