@@ -17,6 +17,8 @@
 -- --full-refresh gives the same rows.
 {%- set lookback_days = segmentation_setting('lookback_days') %}
 {%- set windows = segmentation_feature_windows() %}
+{#- running sums stay 64-bit: counts bigint, money segmentation_type_amount #}
+{%- set money = ['net_revenue', 'gross_revenue', 'discount_amount'] %}
 {%- set totals = [
     'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue', 'discount_amount',
     'web_orders', 'app_orders', 'store_orders', 'new_categories', 'emails_delivered', 'emails_opened',
@@ -135,11 +137,11 @@ running as (
         is_current_period,
         signup_date,
         {%- for measure in totals %}
-        sum({{ measure }}) over customer_months as end_{{ measure }},
+        cast(sum({{ measure }}) over customer_months as {{ segmentation_type_amount() if measure in money else dbt.type_bigint() }}) as end_{{ measure }},
         {%- endfor %}
         {%- for window in windows %}
         {%- for measure in window.measures %}
-        coalesce(sum({{ measure }}_{{ window.name }}_change) over customer_months, 0)
+        cast(coalesce(sum({{ measure }}_{{ window.name }}_change) over customer_months, 0) as {{ segmentation_type_amount() if measure in money else dbt.type_bigint() }})
             as {{ measure }}_{{ window.name }},
         {%- endfor %}
         {%- endfor %}
