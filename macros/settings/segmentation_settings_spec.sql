@@ -23,6 +23,7 @@
         'engaged_open_rate': {'kind': 'number', 'min': 0.0, 'max': 1.0},
         'engaged_sessions_90d': {'kind': 'integer', 'min': 0, 'max': 10000},
         'control_group_share': {'kind': 'number', 'min': 0.0, 'max': 0.5},
+        'action_history_months': {'kind': 'integer', 'min': 1, 'max': 1200, 'nullable': true},
     }) }}
 {% endmacro %}
 

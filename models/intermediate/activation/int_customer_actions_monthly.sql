@@ -1,14 +1,18 @@
 {{ config(materialized='table') }}
 
--- Every customer, month end and migration pathway whose trigger fired: the customer held the
--- pathway's from_segment at that month end and the trigger held on the features as of then (a
--- clause on a null feature is false). Each pathway's trigger is compiled from the seed by
--- segmentation_compile_trigger. is_control holds a customer out of the pathway's intervention:
--- a deterministic hash of customer_id and pathway_id (md5 via dbt.hash, its first 6 hex digits read
--- as a fraction in [0, 1) by segmentation_hex_fraction) below segmentation__control_group_share, so
--- the same customer and pathway always get the same flag, in every period, build and warehouse.
+-- Every customer, month end (the last segmentation__action_history_months up to the as-of month)
+-- and migration pathway whose trigger fired: the customer held the pathway's from_segment at that
+-- month end and the trigger held on the features as of then (a clause on a null feature is false).
+-- Each pathway's trigger is compiled from the seed by segmentation_compile_trigger. is_control
+-- holds a customer out of the pathway's intervention: a deterministic hash of customer_id and
+-- pathway_id (md5 via dbt.hash, its first 6 hex digits read as a fraction in [0, 1) by
+-- segmentation_hex_fraction) below segmentation__control_group_share, so the same customer and
+-- pathway always get the same flag, in every period, build and warehouse.
 {%- set pathways = segmentation_migration_pathways() %}
 {%- set grammar = segmentation_trigger_grammar() %}
+{%- set history_months = segmentation_setting('action_history_months') %}
+{%- set history_start_sql = "cast('1900-01-31' as date)" if history_months is none
+    else segmentation_month_end(dbt.dateadd('month', 1 - history_months, 'as_of_month_end')) %}
 
 with
 
@@ -16,12 +20,25 @@ pathways as (
     select * from {{ ref('migration_pathways') }}
 ),
 
+analysis_window as (
+    select * from {{ ref('int_analysis_window') }}
+),
+
+history_start as (
+    -- the first month end kept (segmentation__action_history_months before the as-of month)
+    select
+        {{ history_start_sql }} as first_month_end
+    from analysis_window
+),
+
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
+    where period_month_end >= (select history_start.first_month_end from history_start)
 ),
 
 rfm as (
     select * from {{ ref('int_customer_rfm_scored_monthly') }}
+    where period_month_end >= (select history_start.first_month_end from history_start)
 ),
 
 {# The memberships view is read twice, each time filtered, straight from the relation: an import
@@ -34,13 +51,15 @@ from_segment_memberships as (
         memberships.segmentation,
         memberships.segment
     from {{ ref('int_segment_memberships_monthly') }} as memberships
-    where exists (
-        select 1
-        from pathways
-        where
-            pathways.segmentation = memberships.segmentation
-            and pathways.from_segment = memberships.segment
-    )
+    where
+        memberships.period_month_end >= (select history_start.first_month_end from history_start)
+        and exists (
+            select 1
+            from pathways
+            where
+                pathways.segmentation = memberships.segmentation
+                and pathways.from_segment = memberships.segment
+        )
 ),
 
 pathway_memberships as (
@@ -51,7 +70,12 @@ pathway_memberships as (
         memberships.segmentation,
         memberships.segment
     from {{ ref('int_segment_memberships_monthly') }} as memberships
-    where memberships.segmentation in (select pathways.segmentation from pathways)
+    where
+        memberships.segmentation in (select pathways.segmentation from pathways)
+        -- the month before the first one kept is needed for its previous segment
+        and memberships.period_month_end >= (
+            select {{ dbt.dateadd('month', -1, 'history_start.first_month_end') }} from history_start
+        )
 ),
 
 customer_states as (

@@ -16,10 +16,9 @@
 ] %}
 {#- counts are 64-bit integers and money 64-bit decimals: sums of sums would otherwise widen to
     HUGEINT and 38-digit decimals, several times slower to add up over the months #}
+{%- set money = ['net_revenue', 'gross_revenue', 'discount_amount'] %}
 {%- set type_of = {} %}
-{%- for measure in measures %}
-    {%- do type_of.update({measure: segmentation_type_amount() if measure in ['net_revenue', 'gross_revenue', 'discount_amount'] else dbt.type_bigint()}) %}
-{%- endfor %}
+{%- for m in measures %}{% do type_of.update({m: segmentation_type_amount() if m in money else dbt.type_bigint()}) %}{% endfor %}
 {%- set fact_of = {
     'completed_orders': 'order_facts', 'net_revenue': 'order_facts',
     'web_sessions': 'event_facts', 'app_sessions': 'event_facts', 'support_tickets': 'ticket_facts',

@@ -25,6 +25,8 @@
     'emails_clicked', 'web_sessions', 'app_sessions', 'support_tickets', 'satisfaction_sum',
     'satisfaction_ratings',
 ] %}
+{%- set type_of = {} %}
+{%- for m in totals %}{% do type_of.update({m: segmentation_type_amount() if m in money else dbt.type_bigint()}) %}{% endfor %}
 
 {%- if is_incremental() and execute %}
     {%- set stored = run_query(
@@ -137,11 +139,11 @@ running as (
         is_current_period,
         signup_date,
         {%- for measure in totals %}
-        cast(sum({{ measure }}) over customer_months as {{ segmentation_type_amount() if measure in money else dbt.type_bigint() }}) as end_{{ measure }},
+        cast(sum({{ measure }}) over customer_months as {{ type_of[measure] }}) as end_{{ measure }},
         {%- endfor %}
         {%- for window in windows %}
         {%- for measure in window.measures %}
-        cast(coalesce(sum({{ measure }}_{{ window.name }}_change) over customer_months, 0) as {{ segmentation_type_amount() if measure in money else dbt.type_bigint() }})
+        cast(coalesce(sum({{ measure }}_{{ window.name }}_change) over customer_months, 0) as {{ type_of[measure] }})
             as {{ measure }}_{{ window.name }},
         {%- endfor %}
         {%- endfor %}

@@ -4,8 +4,14 @@
 -- figures of the same row compared with all customers.
 with
 
+analysis_window as (
+    select * from {{ ref('int_analysis_window') }}
+),
+
 memberships as (
+    -- the current period only: the filter reaches every table under the memberships view
     select * from {{ ref('int_segment_memberships_monthly') }}
+    where period_month_end = (select analysis_window.as_of_month_end from analysis_window)
 ),
 
 features as (
@@ -23,6 +29,7 @@ category_mix as (
 
 customer_values as (
     select * from {{ ref('int_customer_value_monthly') }}
+    where period_month_end = (select analysis_window.as_of_month_end from analysis_window)
 ),
 
 rfm_rules as (
