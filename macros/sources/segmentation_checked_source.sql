@@ -2,7 +2,8 @@
     {#- Every row of a raw source, typed, with the first reason it must be quarantined (null when
         valid). columns: list of {name, kind: text|code|number|timestamp, required, default};
         key: the columns that identify a row (null key -> missing_<column>; repeats ->
-        duplicate_<key>, keeping the first valid row by content so file order never matters);
+        duplicate_<key>, keeping the first valid row by content so file order never matters; only
+        the rows of repeated keys are ranked); raw_record is filled for quarantined rows only;
         checks: [sql condition, reason] pairs, tested in order after the type checks. -#}
     {%- set typed_exprs = {
         'text': segmentation_to_text,
@@ -27,7 +28,9 @@ typed as (
         {{ expression }} as {{ column.name }},
         {{ segmentation_to_text(column.name) }} as {{ column.name }}__text,
         {%- endfor %}
-        {{ segmentation_raw_record(columns | map(attribute='name') | list) }} as raw_record
+        {%- for column in columns %}
+        source.{{ column.name }} as {{ column.name }}__raw{{ ',' if not loop.last }}
+        {%- endfor %}
     from source
 ),
 
@@ -48,14 +51,58 @@ checked as (
     from typed
 ),
 
+duplicate_keys as (
+    -- keys held by more than one row: a narrow aggregate, so that only their rows are ranked
+    select {{ key | join(', ') }}
+    from checked
+    group by {{ key | join(', ') }}
+    having count(*) > 1
+),
+
 ranked as (
     select
-        *,
+        checked.*,
+        1 as key_occurrence
+    from checked
+    where not exists (
+        select 1
+        from duplicate_keys
+        where
+            {%- for column in key %}
+            {{ 'and ' if not loop.first }}duplicate_keys.{{ column }} = checked.{{ column }}
+            {%- endfor %}
+    )
+
+    union all
+
+    -- a repeated key keeps its first valid row, ordered by content so that file order never matters
+    select
+        checked.*,
         row_number() over (
-            partition by {{ key | join(', ') }}
-            order by case when row_problem is null then 0 else 1 end, raw_record
+            partition by {% for column in key %}checked.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+            order by
+                case when checked.row_problem is null then 0 else 1 end,
+                {{ segmentation_raw_record(columns | map(attribute='name') | list, '__raw') }}
         ) as key_occurrence
     from checked
+    where exists (
+        select 1
+        from duplicate_keys
+        where
+            {%- for column in key %}
+            {{ 'and ' if not loop.first }}duplicate_keys.{{ column }} = checked.{{ column }}
+            {%- endfor %}
+    )
+),
+
+reasoned as (
+    select
+        *,
+        coalesce(
+            row_problem,
+            case when key_occurrence > 1 then 'duplicate_{{ key | join("_") }}' end
+        ) as quarantine_reason
+    from ranked
 ),
 
 final as (
@@ -63,12 +110,13 @@ final as (
         {%- for column in columns %}
         {{ column.name }},
         {%- endfor %}
-        raw_record,
-        coalesce(
-            row_problem,
-            case when key_occurrence > 1 then 'duplicate_{{ key | join("_") }}' end
-        ) as quarantine_reason
-    from ranked
+        -- the raw text only where it is needed: to trace a quarantined row to its source
+        case
+            when quarantine_reason is not null
+                then {{ segmentation_raw_record(columns | map(attribute='name') | list, '__raw') }}
+        end as raw_record,
+        quarantine_reason
+    from reasoned
 )
 
 select * from final

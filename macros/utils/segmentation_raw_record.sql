@@ -1,9 +1,10 @@
-{% macro segmentation_raw_record(columns) %}
-    {#- The raw values of a row as 'column=value; ...' text, kept with quarantined rows. -#}
+{% macro segmentation_raw_record(columns, suffix='') %}
+    {#- The raw values of a row as 'column=value; ...' text, kept with quarantined rows; each value
+        read from the column <column><suffix>. -#}
     {%- set parts = [] -%}
     {%- for column in columns -%}
         {%- do parts.append("'" ~ column ~ "='") -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ suffix ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
         {%- if not loop.last -%}
             {%- do parts.append("'; '") -%}
         {%- endif -%}
