@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- What changed for each customer in each month, as the deltas that the features add up: for every
 -- activity measure the month's total (orders, first purchases in a category, emails, sessions,
 -- tickets), the first and last completed-order day and the latest NPS answer of the month, and for
