@@ -11,12 +11,15 @@ actions as (
     where not is_current_period
 ),
 
+-- the months after the first one with actions: the filter reaches every table under the view
 memberships as (
     select * from {{ ref('int_segment_memberships_monthly') }}
+    where period_month_end > (select min(actions.period_month_end) from actions)
 ),
 
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
+    where period_month_end > (select min(actions.period_month_end) from actions)
 ),
 
 outcomes as (
