@@ -49,6 +49,12 @@ axes as (
             else 'low'
         end as value_tier,
         rfm.lifecycle_stage,
+        -- carried for the wide history, which then needs no join with the RFM table
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.rfm_segment,
+        rfm.rfm_segment_rank,
         case
             when
                 coalesce(value_ranked.email_open_rate, 0) >= {{ segmentation_setting('engaged_open_rate') }}
@@ -196,7 +202,12 @@ assigned as (
         axes.lifecycle_stage,
         axes.engagement_level,
         ranked_map.composite_segment,
-        ranked_map.composite_segment_rank
+        ranked_map.composite_segment_rank,
+        axes.r_score,
+        axes.f_score,
+        axes.m_score,
+        axes.rfm_segment,
+        axes.rfm_segment_rank
     from axes
     inner join ranked_map
         on

@@ -1,13 +1,10 @@
 -- One row per customer and period end with the features and every segment held then, with its
--- rank: the wide history that migrations and KPIs read (one window per customer, no joins).
+-- rank: the wide history that migrations and KPIs read (one window per customer, no joins). The
+-- RFM columns come through int_customer_composite_monthly, which has joined them already.
 with
 
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
-),
-
-rfm as (
-    select * from {{ ref('int_customer_rfm_scored_monthly') }}
 ),
 
 clusters as (
@@ -30,16 +27,16 @@ customer_segments as (
         features.period_end_date,
         features.is_current_period,
         -- segments, each with its rank (1 = most valuable; clusters are ranked by cluster_id)
-        rfm.r_score,
-        rfm.f_score,
-        rfm.m_score,
-        rfm.rfm_segment,
-        rfm.rfm_segment_rank,
+        composite.r_score,
+        composite.f_score,
+        composite.m_score,
+        composite.rfm_segment,
+        composite.rfm_segment_rank,
         clusters.cluster_id,
         clusters.cluster_segment,
         composite.value_tier,
         {{ segmentation_value_tier_rank('composite.value_tier') }} as value_tier_rank,
-        rfm.lifecycle_stage,
+        composite.lifecycle_stage,
         composite.engagement_level,
         composite.composite_segment,
         composite.composite_segment_rank,
@@ -67,10 +64,6 @@ customer_segments as (
         features.latest_nps_score,
         features.support_tickets
     from features
-    inner join rfm
-        on
-            features.customer_id = rfm.customer_id
-            and features.period_month_end = rfm.period_month_end
     inner join clusters
         on
             features.customer_id = clusters.customer_id
