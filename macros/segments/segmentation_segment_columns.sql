@@ -10,39 +10,45 @@
     ]) }}
 {% endmacro %}
 
+{% macro segmentation_segment_case(relation, field, prefix='') %}
+    {#- A case on segmentations.segmentation choosing, per segmentation, the column
+        <relation>.<prefix><its segment or rank column> (field: 'segment' or 'rank'). -#}
+    case segmentations.segmentation
+                {%- for item in segmentation_segment_columns() %}
+                when '{{ item.segmentation }}' then {{ relation }}.{{ prefix }}{{ item[field] }}
+                {%- endfor %}
+            end
+{%- endmacro %}
+
+{% macro segmentation_segmentation_rows() %}
+    {#- One row per segmentation (column segmentation), to cross join wide rows with. -#}
+    (
+            {%- for item in segmentation_segment_columns() %}
+            select '{{ item.segmentation }}' as segmentation
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        )
+{%- endmacro %}
+
 {% macro segmentation_unpivot_segments(relation, columns) %}
     {#- One row per row of relation and segmentation (long form) with the segmentation's segment and
         segment_rank and the listed columns; a segmentation that assigns no segment gives no row.
         A cross join with the list of segmentations instead of one union branch per segmentation,
         so that relation (a CTE with windows) is computed once on every database. Rendered for a
         call indented by four spaces inside a CTE. -#}
-    {%- set segmentations = segmentation_segment_columns() -%}
 select *
     from (
         select
             segmentations.segmentation,
-            case segmentations.segmentation
-                {%- for item in segmentations %}
-                when '{{ item.segmentation }}' then {{ relation }}.{{ item.segment }}
-                {%- endfor %}
-            end as segment,
-            case segmentations.segmentation
-                {%- for item in segmentations %}
-                when '{{ item.segmentation }}' then {{ relation }}.{{ item.rank }}
-                {%- endfor %}
-            end as segment_rank,
+            {{ segmentation_segment_case(relation, 'segment') }} as segment,
+            {{ segmentation_segment_case(relation, 'rank') }} as segment_rank,
             {%- for column in columns %}
             {{ relation }}.{{ column }}{{ ',' if not loop.last }}
             {%- endfor %}
         from {{ relation }}
-        cross join (
-            {%- for item in segmentations %}
-            select '{{ item.segmentation }}' as segmentation
-            {%- if not loop.last %}
-            union all
-            {%- endif %}
-            {%- endfor %}
-        ) as segmentations
+        cross join {{ segmentation_segmentation_rows() }} as segmentations
     ) as unpivoted
     where segment is not null
 {%- endmacro %}

@@ -96,37 +96,14 @@ transitions as (
         select
             segmentations.segmentation,
             wide_transitions.period_month_end,
-            case segmentations.segmentation
-                {%- for item in segmentations %}
-                when '{{ item.segmentation }}' then wide_transitions.from_{{ item.segment }}
-                {%- endfor %}
-            end as from_segment,
-            case segmentations.segmentation
-                {%- for item in segmentations %}
-                when '{{ item.segmentation }}' then wide_transitions.to_{{ item.segment }}
-                {%- endfor %}
-            end as to_segment,
-            case segmentations.segmentation
-                {%- for item in segmentations %}
-                when '{{ item.segmentation }}' then wide_transitions.from_{{ item.rank }}
-                {%- endfor %}
-            end as from_segment_rank,
-            case segmentations.segmentation
-                {%- for item in segmentations %}
-                when '{{ item.segmentation }}' then wide_transitions.to_{{ item.rank }}
-                {%- endfor %}
-            end as to_segment_rank,
+            {{ segmentation_segment_case('wide_transitions', 'segment', 'from_') }} as from_segment,
+            {{ segmentation_segment_case('wide_transitions', 'segment', 'to_') }} as to_segment,
+            {{ segmentation_segment_case('wide_transitions', 'rank', 'from_') }} as from_segment_rank,
+            {{ segmentation_segment_case('wide_transitions', 'rank', 'to_') }} as to_segment_rank,
             wide_transitions.from_period_net_revenue,
             wide_transitions.to_period_net_revenue
         from wide_transitions
-        cross join (
-            {%- for item in segmentations %}
-            select '{{ item.segmentation }}' as segmentation
-            {%- if not loop.last %}
-            union all
-            {%- endif %}
-            {%- endfor %}
-        ) as segmentations
+        cross join {{ segmentation_segmentation_rows() }} as segmentations
     ) as long_transitions
     -- a segmentation that assigned no segment (only in unit-test fixtures) has no transition
     where from_segment is not null and to_segment is not null
