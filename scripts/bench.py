@@ -214,7 +214,7 @@ def dbt_env(args: argparse.Namespace, database: Path) -> dict[str, str]:
         DBT_PROFILES_DIR=str(PROJECT_DIR),
         SEGMENTATION_DUCKDB_PATH=str(database),
         SEGMENTATION_DUCKDB_THREADS=str(args.threads),
-        SEGMENTATION_DBT_THREADS=str(args.threads),
+        SEGMENTATION_DBT_THREADS=str(args.dbt_threads or args.threads),
         SEGMENTATION_MEMORY_LIMIT=args.memory_limit,
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
     )
@@ -292,6 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-date", default="2026-10-31", help="generator's last day")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/segmentation-bench"))
     parser.add_argument("--threads", type=int, default=2, help="DuckDB and dbt threads")
+    parser.add_argument(
+        "--dbt-threads",
+        type=int,
+        default=None,
+        help="dbt threads (models built at once) when not --threads; they share DuckDB's threads "
+        "and memory limit",
+    )
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per dbt run")
     parser.add_argument(
@@ -321,7 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     print("machine:")
     for key, value in info.items():
         print(f"  {key}: {value}")
-    print(f"  memory_limit {args.memory_limit}, threads {args.threads}")
+    print(
+        f"  memory_limit {args.memory_limit}, threads {args.threads}, "
+        f"dbt threads {args.dbt_threads or args.threads}"
+    )
 
     data, counts, generated = ensure_data(args)
     input_rows = sum(counts.values())
@@ -332,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     if generated:
         print(f"  generated in {generated.wall_s:.1f} s")
 
-    run_dir = args.workdir / "runs" / f"c{args.customers}_t{args.threads}"
+    run_dir = args.workdir / "runs" / f"c{args.customers}_t{args.threads}_d{args.dbt_threads or args.threads}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     source_vars = f"{{segmentation__source_dir: '{data}'}}"
