@@ -342,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     if generated:
         print(f"  generated in {generated.wall_s:.1f} s")
 
-    run_dir = args.workdir / "runs" / f"c{args.customers}_t{args.threads}_d{args.dbt_threads or args.threads}"
+    dbt_threads = args.dbt_threads or args.threads
+    run_dir = args.workdir / "runs" / f"c{args.customers}_t{args.threads}_d{dbt_threads}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     source_vars = f"{{segmentation__source_dir: '{data}'}}"
