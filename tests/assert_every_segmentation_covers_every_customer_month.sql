@@ -1,6 +1,7 @@
--- MECE, the "collectively exhaustive" half (the unique test on memberships is the "mutually
--- exclusive" half): every segmentation places every customer of every period in a segment.
--- Failing rows name the segmentation and period and how many customers it missed.
+-- MECE: every segmentation places as many customer-months as there are customers in every
+-- period, no fewer (collectively exhaustive) and no more (with the unique tests on the five
+-- tables that the memberships view unions, mutually exclusive). Failing rows name the
+-- segmentation and period, how many customers it should place and how many it placed.
 with
 
 features as (
