@@ -54,6 +54,7 @@ class Run:
     name: str
     wall_s: float = 0.0
     peak_rss: int = 0
+    peak_spill: int = 0
     returncode: int = 0
     timed_out: bool = False
     slowest: list[tuple[str, float]] = field(default_factory=list)
@@ -100,8 +101,31 @@ def machine() -> dict[str, str]:
     }
 
 
-def timed(name: str, command: list[str], env: dict[str, str], log: Path, timeout: float | None):
-    """Run command, sampling the RSS of its process tree every 0.2 s; output goes to log."""
+def directory_size(path: Path) -> int:
+    """Bytes in the files directly under path (0 when it does not exist)."""
+    total = 0
+    try:
+        for entry in os.scandir(path):
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return total
+
+
+def timed(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    timeout: float | None,
+    spill_dir: Path | None = None,
+):
+    """Run command, sampling every 0.2 s the RSS of its process tree and the size of spill_dir
+    (DuckDB's temporary directory); output goes to log."""
     result = Run(name)
     began = time.perf_counter()
     with log.open("w") as handle:
@@ -126,6 +150,8 @@ def timed(name: str, command: list[str], env: dict[str, str], log: Path, timeout
                 except psutil.NoSuchProcess:
                     break
                 result.peak_rss = max(result.peak_rss, total)
+                if spill_dir is not None:
+                    result.peak_spill = max(result.peak_spill, directory_size(spill_dir))
                 stop.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -226,19 +252,31 @@ def dbt(args: argparse.Namespace, name: str, run_dir: Path, dbt_args: list[str],
     command = [str(BIN / "dbt"), *dbt_args, "--target-path", str(target)]
     command += ["--log-path", str(run_dir / "logs")]
     print(f"  {name}: {' '.join(dbt_args)}", flush=True)
-    run = timed(name, command, env, run_dir / f"{name}.log", args.timeout)
+    # DuckDB spills to <database>.tmp unless temp_directory says otherwise
+    spill_dir = Path(env["SEGMENTATION_DUCKDB_PATH"] + ".tmp")
+    run = timed(name, command, env, run_dir / f"{name}.log", args.timeout, spill_dir)
     if run.timed_out:
         read_log(run_dir / f"{name}.log", run)
     else:
         read_run_results(target, run)
+    if run.returncode != 0 and not run.timed_out:
+        run.note += failure_reason(run_dir / f"{name}.log")
     return run
+
+
+def failure_reason(log: Path) -> str:
+    """'; failed: <node>: <first error line>' for each failure dbt lists at the end of its log."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
+    found = re.findall(r"Failure in (?:model|test|seed) (\S+).*\n.*Error in .*\n\s*(.+)", text)
+    return "".join(f"; failed: {node}: {reason.strip()[:300]}" for node, reason in found)
 
 
 def report(run: Run, input_rows: int) -> None:
     rate = input_rows / run.wall_s if run.wall_s else 0.0
     print(
         f"\n{run.name}: {run.status}, wall {run.wall_s:,.1f} s, peak RSS "
-        f"{run.peak_rss / 2**30:.2f} GiB, {rate:,.0f} input rows/s"
+        f"{run.peak_rss / 2**30:.2f} GiB, peak spill {run.peak_spill / 2**30:.2f} GiB, "
+        f"{rate:,.0f} input rows/s"
     )
     if run.note:
         print(f"  {run.note}")
