@@ -139,6 +139,22 @@ def test_warehouse_file_is_readable_by_duckdb_1x_clients(demo_warehouse: DbtResu
     assert int.from_bytes(header[12:20], "little") == 64
 
 
+def test_no_mart_column_is_a_128_bit_integer(demo_warehouse: DbtResult) -> None:
+    # DuckDB's sum() of integers is HUGEINT and of decimals DECIMAL(38, s): 128-bit types that
+    # many BI clients and drivers cannot map. Marts cast counts to bigint and money to 64 bits.
+    wide = demo_warehouse.query(
+        """
+        select table_name, column_name, data_type
+        from information_schema.columns
+        where
+            table_schema = 'main_marts'
+            and (data_type = 'HUGEINT' or data_type like 'DECIMAL(38,%')
+        order by all
+        """
+    )
+    assert wide == []
+
+
 def _number_after(text: str, prefix: str) -> float:
     match = re.search(re.escape(prefix) + r"(-?[0-9]+(?:\.[0-9]+)?)", text)
     assert match, f"{prefix!r} not in {text!r}"

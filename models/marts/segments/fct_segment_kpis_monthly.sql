@@ -83,15 +83,16 @@ kpis as (
         segment,
         -- size
         count(*) as customers,
-        sum(case when is_active_in_period then 1 else 0 end) as active_customers,
+        cast(sum(case when is_active_in_period then 1 else 0 end) as {{ dbt.type_bigint() }}) as active_customers,
         -- value
-        sum(completed_orders_in_period) as orders,
+        cast(sum(completed_orders_in_period) as {{ dbt.type_bigint() }}) as orders,
         sum(net_revenue_in_period) as net_revenue,
         sum(net_revenue_in_period) / nullif(sum(completed_orders_in_period), 0) as avg_order_value,
         sum(completed_orders_in_period) * 1.0 / count(*) as orders_per_customer,
         avg(orders_last_365_days * 1.0) as orders_per_customer_last_365_days,
         -- retention and churn
-        sum(case when was_active_in_previous_period then 1 else 0 end) as previously_active_customers,
+        cast(sum(case when was_active_in_previous_period then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as previously_active_customers,
         sum(case when was_active_in_previous_period and is_active_in_period then 1 else 0 end) * 1.0
         / nullif(sum(case when was_active_in_previous_period then 1 else 0 end), 0) as retention_rate,
         case
@@ -111,7 +112,7 @@ kpis as (
             sum(case when latest_nps_score >= 9 then 1 else 0 end)
             - sum(case when latest_nps_score <= 6 then 1 else 0 end)
         ) / nullif(count(latest_nps_score), 0) as nps_score,
-        sum(support_contacts_in_period) as support_contacts,
+        cast(sum(support_contacts_in_period) as {{ dbt.type_bigint() }}) as support_contacts,
         sum(support_contacts_in_period) * 1.0 / count(*) as support_contacts_per_customer
     from member_activity
     group by period_month_end, segmentation, segment

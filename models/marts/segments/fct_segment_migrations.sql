@@ -145,7 +145,8 @@ rated as (
         from_segment = to_segment as is_same_segment,
         -- measures
         customers,
-        sum(customers) over (partition by segmentation, period_month_end, from_segment) as from_segment_customers,
+        cast(sum(customers) over (partition by segmentation, period_month_end, from_segment) as {{ dbt.type_bigint() }})
+            as from_segment_customers,
         customers * 1.0
         / sum(customers) over (partition by segmentation, period_month_end, from_segment) as transition_rate,
         from_period_net_revenue,
