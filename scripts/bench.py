@@ -173,10 +173,15 @@ def timed(
     return result
 
 
+def log_text(log: Path) -> str:
+    """A dbt log without its colour codes."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
+
+
 def read_log(log: Path, run: Run, top: int = 10) -> None:
     """Fallback when dbt was stopped before writing run_results.json: finished models from the
     log, and the nodes still running when it stopped."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
+    text = log_text(log)
     done = re.findall(r"\d+ of \d+ OK created .*?model (\S+) \.*.*?in ([\d.]+)s\]", text)
     finished = sorted(
         ((name.split(".")[-1], float(secs)) for name, secs in done), key=lambda x: -x[1]
@@ -240,7 +245,7 @@ def dbt_env(args: argparse.Namespace, database: Path) -> dict[str, str]:
         DBT_PROFILES_DIR=str(PROJECT_DIR),
         SEGMENTATION_DUCKDB_PATH=str(database),
         SEGMENTATION_DUCKDB_THREADS=str(args.threads),
-        SEGMENTATION_DBT_THREADS=str(args.dbt_threads or args.threads),
+        SEGMENTATION_DBT_THREADS=str(args.dbt_threads),
         SEGMENTATION_MEMORY_LIMIT=args.memory_limit,
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
     )
@@ -266,7 +271,7 @@ def dbt(args: argparse.Namespace, name: str, run_dir: Path, dbt_args: list[str],
 
 def failure_reason(log: Path) -> str:
     """'; failed: <node>: <first error line>' for each failure dbt lists at the end of its log."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
+    text = log_text(log)
     found = re.findall(r"Failure in (?:model|test|seed) (\S+).*\n.*Error in .*\n\s*(.+)", text)
     return "".join(f"; failed: {node}: {reason.strip()[:300]}" for node, reason in found)
 
@@ -356,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress survives if the run is interrupted
+    if args.dbt_threads is None:
+        args.dbt_threads = args.threads
     if args.order_lines:
         args.customers = max(1, round(args.order_lines / LINES_PER_CUSTOMER))
     args.workdir = args.workdir.resolve()
@@ -368,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key}: {value}")
     print(
         f"  memory_limit {args.memory_limit}, threads {args.threads}, "
-        f"dbt threads {args.dbt_threads or args.threads}"
+        f"dbt threads {args.dbt_threads}"
     )
 
     data, counts, generated = ensure_data(args)
@@ -380,8 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     if generated:
         print(f"  generated in {generated.wall_s:.1f} s")
 
-    dbt_threads = args.dbt_threads or args.threads
-    run_dir = args.workdir / "runs" / f"c{args.customers}_t{args.threads}_d{dbt_threads}"
+    run_dir = args.workdir / "runs" / f"c{args.customers}_t{args.threads}_d{args.dbt_threads}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     source_vars = f"{{segmentation__source_dir: '{data}'}}"
