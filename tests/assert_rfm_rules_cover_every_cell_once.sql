@@ -1,4 +1,5 @@
--- Each of the 125 R/F/M score cells matches exactly one rule of rfm_segment_rules.
+-- Each of the 125 R/F/M score cells matches exactly one rule of rfm_segment_rules (whose ranges are
+-- on R and on the combined score FM = round-half-up((F + M) / 2), macro segmentation_fm_score).
 -- A failing row names the cell, how many rules match it and which: 0 is a gap, 2+ an overlap.
 with
 
@@ -34,8 +35,8 @@ matches as (
     left join rules
         on
             cells.r_score between rules.r_score_min and rules.r_score_max
-            and cells.f_score between rules.f_score_min and rules.f_score_max
-            and cells.m_score between rules.m_score_min and rules.m_score_max
+            and {{ segmentation_fm_score('cells.f_score', 'cells.m_score') }}
+            between rules.fm_score_min and rules.fm_score_max
     group by 1, 2, 3
 )
 

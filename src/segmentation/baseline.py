@@ -184,11 +184,13 @@ def rfm_scores(history: pd.DataFrame, rules_csv: str | Path = RULES_CSV) -> pd.D
     rules = pd.read_csv(rules_csv)
     lookup = np.full((6, 6, 6), "", dtype=object)
     for rule in rules.dropna(subset=["r_score_min"]).itertuples():
-        lookup[
-            int(rule.r_score_min) : int(rule.r_score_max) + 1,
-            int(rule.f_score_min) : int(rule.f_score_max) + 1,
-            int(rule.m_score_min) : int(rule.m_score_max) + 1,
-        ] = rule.segment_name
+        for f in range(1, 6):
+            for m in range(1, 6):
+                fm = (f + m + 1) // 2  # FM: mean of F and M rounded half up (R x FM grid)
+                if int(rule.fm_score_min) <= fm <= int(rule.fm_score_max):
+                    lookup[int(rule.r_score_min) : int(rule.r_score_max) + 1, f, m] = (
+                        rule.segment_name
+                    )
     prospect = rules.loc[rules["r_score_min"].isna(), "segment_name"].iloc[0]
     segment = np.full(len(history), prospect, dtype=object)
     codes = history.loc[scored, ["r_score", "f_score", "m_score"]].to_numpy("int64")

@@ -4,6 +4,8 @@
 -- score = 1 + floor(5 * percent_rank), capped at 5, where percent_rank is the share of the other
 -- scored customers of that period with a strictly worse value: equal values always get equal
 -- scores. Customers with a completed order (ever) are scored; the others are Prospects.
+-- The named segment comes from the R x FM grid of rfm_segment_rules: recency against the
+-- combined frequency-and-monetary score FM = round-half-up((F + M) / 2), so spend counts.
 with
 
 features as (
@@ -49,7 +51,8 @@ score_values as (
 
 score_rules as (
     -- the rule of each of the 125 score combinations, and of prospects (no scores): the range
-    -- conditions are evaluated on this small grid, and customers join it on equal scores
+    -- conditions (recency and FM) are evaluated on this small grid, and customers join it on
+    -- equal scores
     select
         r_values.generated_number as r_score,
         f_values.generated_number as f_score,
@@ -63,8 +66,8 @@ score_rules as (
     inner join rules
         on
             r_values.generated_number between rules.r_score_min and rules.r_score_max
-            and f_values.generated_number between rules.f_score_min and rules.f_score_max
-            and m_values.generated_number between rules.m_score_min and rules.m_score_max
+            and {{ segmentation_fm_score('f_values.generated_number', 'm_values.generated_number') }}
+            between rules.fm_score_min and rules.fm_score_max
 
     union all
 

@@ -215,6 +215,9 @@ described as (
         -- size and value
         shares.customers,
         shares.customer_share,
+        -- segments too small to act on (reported for every segmentation; the named RFM segments
+        -- keep their names, the fitted and merged segmentations merge them away)
+        shares.customer_share < {{ segmentation_setting('min_segment_share') }} as is_below_min_share,
         shares.net_revenue,
         shares.revenue_share,
         -- recency, frequency, monetary
