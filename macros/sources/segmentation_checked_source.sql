@@ -1,10 +1,27 @@
-{% macro segmentation_checked_source(source_relation, columns, key, checks=[]) %}
+{% macro segmentation_checked_source(source_relation, source_name, checks=[]) %}
     {#- Every row of a raw source, typed, with the first reason it must be quarantined (null when
-        valid). columns: list of {name, kind: text|code|number|timestamp, required, default};
-        key: the columns that identify a row (null key -> missing_<column>; repeats ->
-        duplicate_<key>, keeping the first valid row by content so file order never matters; only
-        the rows of repeated keys are ranked); raw_record is filled for quarantined rows only;
-        checks: [sql condition, reason] pairs, tested in order after the type checks. -#}
+        valid). The columns, their kinds, required flags and defaults and the key come from the
+        source contract (segmentation_source_contract): a required column without a value ->
+        missing_<column>; a number or timestamp that does not parse -> unparseable_<column>;
+        repeats of the key -> duplicate_<key>, keeping the first valid row by content so file order
+        never matters (only the rows of repeated keys are ranked); raw_record is filled for
+        quarantined rows only; checks: [sql condition, reason] pairs, tested in order after the
+        type checks. -#}
+    {%- set contract = segmentation_source_contract()[source_name] -%}
+    {%- set key = contract.key -%}
+    {%- set columns = [] -%}
+    {%- for column in contract.columns -%}
+        {%- set kind = {'id': 'text', 'integer': 'number'}.get(column.kind, column.kind) -%}
+        {%- set spec = {'name': column.name, 'kind': kind, 'required': column.required | default(false)} -%}
+        {%- if column.default is defined and column.default is not none -%}
+            {%- if kind in ('number', 'timestamp') -%}
+                {%- do spec.update({'default': column.default | string}) -%}
+            {%- else -%}
+                {%- do spec.update({'default': "'" ~ column.default ~ "'"}) -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- do columns.append(spec) -%}
+    {%- endfor -%}
     {%- set typed_exprs = {
         'text': segmentation_to_text,
         'code': segmentation_to_text,

@@ -13,12 +13,13 @@
     {%- set schema = segmentation_setting('source_schema') -%}
     {%- do run_query('create schema if not exists ' ~ schema) -%}
     {%- for source_name, contract in segmentation_source_contract().items() -%}
+        {%- set required_columns = segmentation_source_required_columns(source_name) -%}
         {%- set reader = segmentation_source_reader(source_dir, source_name) -%}
         {%- if reader is none and contract.required -%}
             {{ exceptions.raise_compiler_error(
                 "segmentation__source_dir=" ~ tojson(source_dir) ~ ": no " ~ source_name ~ ".parquet or "
                 ~ source_name ~ ".csv there, and " ~ source_name ~ " is required (columns "
-                ~ (contract.required_columns | join(', ')) ~ ")."
+                ~ (required_columns | join(', ')) ~ ")."
             ) }}
         {%- endif -%}
         {%- if reader is none -%}
@@ -26,16 +27,16 @@
         {%- else -%}
             {%- set described = run_query('describe select * from ' ~ reader) -%}
             {%- set present = described.columns[0].values() | map('lower') | list -%}
-            {%- for column in contract.required_columns if column not in present -%}
+            {%- for column in required_columns if column not in present -%}
                 {{ exceptions.raise_compiler_error(
                     "Source file " ~ source_dir ~ "/" ~ source_name ~ " has no column " ~ column
-                    ~ "; required columns: " ~ (contract.required_columns | join(', '))
+                    ~ "; required columns: " ~ (required_columns | join(', '))
                     ~ "; found: " ~ (present | join(', ')) ~ "."
                 ) }}
             {%- endfor -%}
         {%- endif -%}
         {%- set select_list = [] -%}
-        {%- for column in contract.columns -%}
+        {%- for column in contract.columns | map(attribute='name') -%}
             {%- if column in present -%}
                 {%- do select_list.append(adapter.quote(column) ~ ' as ' ~ column) -%}
             {%- else -%}

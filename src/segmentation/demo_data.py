@@ -41,18 +41,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from segmentation.contract import load_contract
+
 __all__ = ["PERSONAS", "PERSONA_SHARES", "SOURCES", "generate", "main"]
 
-SOURCES: tuple[str, ...] = (
-    "customers",
-    "orders",
-    "order_items",
-    "products",
-    "engagement_events",
-    "support_tickets",
-    "nps_responses",
-)
-"""The source files written, in writing order."""
+SOURCES: tuple[str, ...] = tuple(load_contract())
+"""The source files written, in writing order: the sources of the contract."""
 
 PERSONAS: tuple[str, ...] = (
     "vip_loyalist",
@@ -283,74 +277,20 @@ NPS_MEAN = np.array([9.0, 6.8, 5.2, 8.3, 7.9, 6.0])
 
 _TS = pa.timestamp("s")
 _MONEY = pa.decimal128(12, 2)
-SCHEMAS: dict[str, pa.Schema] = {
-    "customers": pa.schema(
-        [
-            ("customer_id", pa.int64()),
-            ("signup_at", _TS),
-            ("country", pa.string()),
-            ("region", pa.string()),
-            ("acquisition_channel", pa.string()),
-            ("birth_year", pa.int32()),
-            ("gender", pa.string()),
-            ("email", pa.string()),
-        ]
-    ),
-    "orders": pa.schema(
-        [
-            ("order_id", pa.int64()),
-            ("customer_id", pa.int64()),
-            ("ordered_at", _TS),
-            ("status", pa.string()),
-            ("sales_channel", pa.string()),
-            ("amount", _MONEY),
-            ("discount_amount", _MONEY),
-        ]
-    ),
-    "order_items": pa.schema(
-        [
-            ("order_id", pa.int64()),
-            ("line_number", pa.int32()),
-            ("product_id", pa.int64()),
-            ("quantity", pa.int32()),
-            ("unit_price", _MONEY),
-        ]
-    ),
-    "products": pa.schema(
-        [
-            ("product_id", pa.int64()),
-            ("product_name", pa.string()),
-            ("category", pa.string()),
-            ("list_price", _MONEY),
-        ]
-    ),
-    "engagement_events": pa.schema(
-        [
-            ("event_id", pa.int64()),
-            ("customer_id", pa.int64()),
-            ("occurred_at", _TS),
-            ("event_type", pa.string()),
-        ]
-    ),
-    "support_tickets": pa.schema(
-        [
-            ("ticket_id", pa.int64()),
-            ("customer_id", pa.int64()),
-            ("opened_at", _TS),
-            ("resolved_at", _TS),
-            ("satisfaction", pa.int32()),
-        ]
-    ),
-    "nps_responses": pa.schema(
-        [
-            ("response_id", pa.int64()),
-            ("customer_id", pa.int64()),
-            ("responded_at", _TS),
-            ("score", pa.int32()),
-        ]
-    ),
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "id": pa.int64(),
+    "text": pa.string(),
+    "code": pa.string(),
+    "number": _MONEY,
+    "integer": pa.int32(),
+    "timestamp": _TS,
 }
-"""Arrow schema of each source (timestamps are stored as ``timestamp[us]`` in Parquet)."""
+SCHEMAS: dict[str, pa.Schema] = {
+    source.name: pa.schema([(column.name, _ARROW_TYPES[column.kind]) for column in source.columns])
+    for source in load_contract().values()
+}
+"""Arrow schema of each source, from the contract's columns and kinds (timestamps are stored as
+``timestamp[us]`` in Parquet)."""
 
 _TRUTH_SCHEMA = pa.schema([("customer_id", pa.int64()), ("persona", pa.string())])
 

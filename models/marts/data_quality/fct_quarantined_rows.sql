@@ -1,5 +1,5 @@
 -- Every input row that could not be used, with the source, its raw values and the reason.
-{%- set sources = ['customers', 'orders', 'order_items', 'products', 'engagement_events', 'support_tickets', 'nps_responses'] %}
+{%- set sources = segmentation_source_names() %}
 
 with
 

@@ -1,5 +1,5 @@
 -- Per source: rows read, rows staged and rows quarantined. read = staged + quarantined always.
-{%- set sources = ['customers', 'orders', 'order_items', 'products', 'engagement_events', 'support_tickets', 'nps_responses'] %}
+{%- set sources = segmentation_source_names() %}
 
 with
 

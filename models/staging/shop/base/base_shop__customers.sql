@@ -1,17 +1,8 @@
 -- Every raw customer row, typed, with the reason it is quarantined (null when valid).
+-- Columns, types, required flags and key: the source contract (segmentation_source_contract).
 {{ segmentation_checked_source(
     source('shop', 'customers'),
-    columns=[
-        {'name': 'customer_id', 'kind': 'text', 'required': true},
-        {'name': 'signup_at', 'kind': 'timestamp'},
-        {'name': 'country', 'kind': 'text'},
-        {'name': 'region', 'kind': 'text'},
-        {'name': 'acquisition_channel', 'kind': 'code'},
-        {'name': 'birth_year', 'kind': 'number'},
-        {'name': 'gender', 'kind': 'code'},
-        {'name': 'email', 'kind': 'text'},
-    ],
-    key=['customer_id'],
+    'customers',
     checks=[
         ['signup_at < ' ~ segmentation_valid_window_start(), 'signup_at_before_data_window'],
         ['signup_at >= ' ~ segmentation_valid_window_end(), 'signup_at_after_data_window'],

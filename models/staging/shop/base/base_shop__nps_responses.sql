@@ -1,13 +1,8 @@
 -- Every raw NPS response, typed, with the reason it is quarantined (null when valid).
+-- Columns, types, required flags and key: the source contract (segmentation_source_contract).
 {{ segmentation_checked_source(
     source('shop', 'nps_responses'),
-    columns=[
-        {'name': 'response_id', 'kind': 'text', 'required': true},
-        {'name': 'customer_id', 'kind': 'text', 'required': true},
-        {'name': 'responded_at', 'kind': 'timestamp', 'required': true},
-        {'name': 'score', 'kind': 'number', 'required': true},
-    ],
-    key=['response_id'],
+    'nps_responses',
     checks=[
         ['responded_at < ' ~ segmentation_valid_window_start(), 'responded_at_before_data_window'],
         ['responded_at >= ' ~ segmentation_valid_window_end(), 'responded_at_after_data_window'],

@@ -1,14 +1,8 @@
 -- Every raw support ticket, typed, with the reason it is quarantined (null when valid).
+-- Columns, types, required flags and key: the source contract (segmentation_source_contract).
 {{ segmentation_checked_source(
     source('shop', 'support_tickets'),
-    columns=[
-        {'name': 'ticket_id', 'kind': 'text', 'required': true},
-        {'name': 'customer_id', 'kind': 'text', 'required': true},
-        {'name': 'opened_at', 'kind': 'timestamp', 'required': true},
-        {'name': 'resolved_at', 'kind': 'timestamp'},
-        {'name': 'satisfaction', 'kind': 'number'},
-    ],
-    key=['ticket_id'],
+    'support_tickets',
     checks=[
         ['opened_at < ' ~ segmentation_valid_window_start(), 'opened_at_before_data_window'],
         ['opened_at >= ' ~ segmentation_valid_window_end(), 'opened_at_after_data_window'],
