@@ -1,5 +1,7 @@
 -- Which segments miss their KPI targets at the last complete month end (the month before the
--- as-of month, so that churn is known), largest shortfall first.
+-- as-of month, whose cohort has had its whole month), largest shortfall first. Gaps are signed
+-- by the KPI's direction: negative is worse than target for every KPI.
+{%- set kpis = segmentation_kpi_definitions() %}
 with
 
 kpis as (
@@ -9,26 +11,25 @@ kpis as (
 last_complete_month as (
     select max(period_month_end) as period_month_end
     from kpis
-    where churn_rate is not null
+    where period_month_end < (select max(all_kpis.period_month_end) from kpis as all_kpis)
 ),
 
 gaps as (
-    {%- set kpis = [
-        ('retention_rate', 1), ('churn_rate', -1), ('orders_per_customer', 1),
-        ('avg_order_value', 1), ('email_open_rate', 1), ('nps_score', 1),
-    ] %}
-    {%- for kpi, better in kpis %}
+    {%- for item in kpis %}
     select
         kpis.segmentation,
         kpis.segment,
-        '{{ kpi }}' as kpi,
-        kpis.{{ kpi }} as actual,
-        kpis.{{ kpi }}_target as target,
-        {{ better }} * kpis.{{ kpi }}_gap as gap_in_good_direction
+        kpis.cohort_customers,
+        '{{ item.kpi }}' as kpi,
+        '{{ item.direction }}' as better_when,
+        kpis.{{ item.kpi }} as actual,
+        kpis.{{ item.kpi }}_target as target,
+        kpis.{{ item.kpi }}_gap as gap,
+        kpis.is_{{ item.kpi }}_on_track as is_on_track
     from kpis
     inner join last_complete_month
         on kpis.period_month_end = last_complete_month.period_month_end
-    where kpis.{{ kpi }}_target is not null
+    where kpis.{{ item.kpi }}_target is not null and kpis.{{ item.kpi }} is not null
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -36,4 +37,4 @@ gaps as (
 )
 
 select * from gaps
-order by gap_in_good_direction
+order by gap

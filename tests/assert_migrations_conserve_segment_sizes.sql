@@ -2,6 +2,7 @@
 -- '(exit)') sums to its size and its month's net revenue at the previous month end; arriving (from
 -- any segment or '(new)') sums to its size and net revenue at this month end. Every segment of
 -- every month but the last has its leavers, and every segment of every month has its arrivals.
+-- The KPI cohort of a segment (fct_segment_kpis_monthly.cohort_customers) is its leavers.
 with
 
 migrations as (
@@ -16,6 +17,18 @@ sizes as (
         customers,
         net_revenue
     from {{ ref('fct_segment_kpis_monthly') }}
+    -- a row with no member at the month end is there for its cohort only
+    where customers > 0
+),
+
+cohorts as (
+    select
+        segmentation,
+        period_month_end,
+        segment,
+        cohort_customers
+    from {{ ref('fct_segment_kpis_monthly') }}
+    where cohort_customers > 0
 ),
 
 migration_periods as (
@@ -103,8 +116,33 @@ inflow_check as (
         or sizes.customers is null
         or inflows.customers <> sizes.customers
         or abs(inflows.net_revenue - sizes.net_revenue) > 0.01
+),
+
+cohort_check as (
+    -- the KPI cohort of a segment is exactly the customers leaving it (to anywhere)
+    select
+        'cohort' as direction,
+        coalesce(outflows.segmentation, cohorts.segmentation) as segmentation,
+        coalesce(outflows.period_month_end, cohorts.period_month_end) as period_month_end,
+        coalesce(outflows.segment, cohorts.segment) as segment,
+        outflows.customers as migration_customers,
+        cohorts.cohort_customers as segment_customers,
+        cast(null as {{ dbt.type_numeric() }}) as migration_net_revenue,
+        cast(null as {{ dbt.type_numeric() }}) as segment_net_revenue
+    from outflows
+    full outer join cohorts
+        on
+            outflows.segmentation = cohorts.segmentation
+            and outflows.segment = cohorts.segment
+            and outflows.period_month_end = cohorts.period_month_end
+    where
+        outflows.customers is null
+        or cohorts.cohort_customers is null
+        or outflows.customers <> cohorts.cohort_customers
 )
 
 select * from outflow_check
 union all
 select * from inflow_check
+union all
+select * from cohort_check

@@ -1,155 +1,276 @@
--- The measurement framework: per month end, segmentation and segment, the customers held then and
--- what they did in that month, with targets from the kpi_targets seed.
--- Retention: of the segment's customers who bought in the previous month, the share who bought
--- again this month. Churn: of the segment's customers with a completed order in the 365 days to
--- this month end, the share with none in the 365 days to the next month end (they lapse during
--- the next month; null for the current period, whose next month has not happened). Engagement and
--- NPS are as of the month end; support contacts are the tickets opened in the month.
-{%- set target_kpis = [
-    'retention_rate', 'churn_rate', 'orders_per_customer', 'avg_order_value', 'email_open_rate', 'nps_score',
-] %}
+-- The measurement framework: per month end M, segmentation and segment, the segment's size at M
+-- (customers, orders and revenue of its members at M: these add up to the month's totals) and
+-- every rate on the cohort fixed at the start of the month, the customers who held the segment at
+-- the previous month end (a cohort analysis: the group is fixed before the outcome is seen, so a
+-- segment defined by buying cannot retain 100% by construction).
+--   retention_rate        cohort customers with a completed order in month M / cohort customers
+--   churn_rate            cohort customers not lapsed at the start who are lapsed (RFM lifecycle
+--                         stage 'lapsed') or gone from the sources at M / those not lapsed at the start
+--   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort
+--   downgrade_rate        the same for downgrades
+--   revenue_per_customer  cohort net revenue in month M / cohort customers
+-- orders, order value, engagement and NPS of the cohort are measured the same way. Each KPI of
+-- segmentation_kpi_definitions has a direction; <kpi>_gap is signed so that a positive gap is
+-- better than target whatever the direction, and is_<kpi>_on_track says whether it is met.
+-- Targets are keyed like the playbook (dim_segment_playbook.playbook_segment), so generated
+-- cluster and composite names find their target on any data.
+{%- set kpis = segmentation_kpi_definitions() %}
 with
 
 customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
 ),
 
-kpi_targets as (
-    select * from {{ ref('kpi_targets') }}
-),
-
 migrations as (
     select * from {{ ref('fct_segment_migrations') }}
 ),
 
-movements as (
-    -- of the customers in a segment at the previous month end, the share who moved to a better
-    -- (upgrade) or worse (downgrade) ranked segment by this month end
-    select
-        segmentation,
-        period_month_end,
-        from_segment as segment,
-        sum(case when direction = 'upgrade' then customers else 0 end) * 1.0 / sum(customers) as upgrade_rate,
-        sum(case when direction = 'downgrade' then customers else 0 end) * 1.0 / sum(customers) as downgrade_rate
-    from migrations
-    where from_segment != '(new)'
-    group by segmentation, period_month_end, from_segment
+playbook as (
+    select * from {{ ref('dim_segment_playbook') }}
 ),
 
-activity as (
-    -- months are consecutive per customer (every month end from the first to the as-of month)
+kpi_targets as (
+    select * from {{ ref('kpi_targets') }}
+),
+
+periods as (
+    select distinct period_month_end from customer_segments
+),
+
+-- size: the members at the month end
+members as (
+    {{ segmentation_unpivot_segments('customer_segments', [
+        'period_month_end', 'completed_orders_in_period', 'net_revenue_in_period',
+        'is_active_in_period', 'predicted_value',
+    ]) }}
+),
+
+sizes as (
+    select
+        period_month_end,
+        segmentation,
+        segment,
+        count(*) as customers,
+        cast(sum(case when is_active_in_period then 1 else 0 end) as {{ dbt.type_bigint() }}) as active_customers,
+        cast(sum(completed_orders_in_period) as {{ dbt.type_bigint() }}) as orders,
+        sum(net_revenue_in_period) as net_revenue,
+        sum(cast(predicted_value as {{ dbt.type_numeric() }})) as predicted_value
+    from members
+    group by 1, 2, 3
+),
+
+-- the cohort: every customer-month with what the customer did in the month after it
+customer_next_months as (
     select
         customer_id,
-        period_month_end,
+        period_month_end as cohort_month_end,
         {%- for item in segmentation_segment_columns() %}
         {{ item.segment }},
         {{ item.rank }},
         {%- endfor %}
-        is_current_period,
-        completed_orders_in_period,
-        net_revenue_in_period,
-        is_active_in_period,
-        coalesce(lag(is_active_in_period) over customer_months, false) as was_active_in_previous_period,
-        orders_last_365_days,
-        orders_last_365_days > 0 as is_buyer_last_365_days,
-        lead(orders_last_365_days) over customer_months = 0 as is_lapsed_next_period,
-        -- rates and predictions become fixed-point numbers before they are averaged: parallel
-        -- sums of doubles may differ in the last bit from run to run, sums of numerics never do
-        cast(email_open_rate as {{ dbt.type_numeric() }}) as email_open_rate,
-        cast(email_click_rate as {{ dbt.type_numeric() }}) as email_click_rate,
-        cast(probability_alive as {{ dbt.type_numeric() }}) as probability_alive,
-        cast(predicted_value as {{ dbt.type_numeric() }}) as predicted_value,
-        latest_nps_score,
-        support_tickets - coalesce(lag(support_tickets) over customer_months, 0) as support_contacts_in_period
+        lifecycle_stage as start_lifecycle_stage,
+        lead(period_month_end) over customer_months as next_row_month_end,
+        lead(completed_orders_in_period) over customer_months as next_completed_orders,
+        lead(net_revenue_in_period) over customer_months as next_net_revenue,
+        lead(lifecycle_stage) over customer_months as next_lifecycle_stage,
+        -- rates become fixed-point numbers before they are averaged: parallel sums of doubles may
+        -- differ in the last bit from run to run, sums of numerics never do
+        cast(lead(email_open_rate) over customer_months as {{ dbt.type_numeric() }}) as next_email_open_rate,
+        cast(lead(email_click_rate) over customer_months as {{ dbt.type_numeric() }}) as next_email_click_rate,
+        cast(lead(probability_alive) over customer_months as {{ dbt.type_numeric() }}) as next_probability_alive,
+        lead(latest_nps_score) over customer_months as next_nps_score,
+        lead(support_tickets) over customer_months - support_tickets as next_support_contacts
     from customer_segments
     window customer_months as (partition by customer_id order by period_month_end)
 ),
 
--- one row per customer-month and segmentation: the wide rows unpivoted, no join
-member_activity as (
-    {{ segmentation_unpivot_segments('activity', [
-        'period_month_end', 'is_current_period', 'completed_orders_in_period', 'net_revenue_in_period',
-        'is_active_in_period', 'was_active_in_previous_period', 'orders_last_365_days',
-        'is_buyer_last_365_days', 'is_lapsed_next_period', 'email_open_rate', 'email_click_rate',
-        'probability_alive', 'predicted_value', 'latest_nps_score', 'support_contacts_in_period',
+cohort_outcomes as (
+    -- the month M after each cohort month (when M is in the history); a customer absent at M has
+    -- left the sources: no purchase, and churned
+    select
+        customer_next_months.*,
+        periods.period_month_end,
+        coalesce(customer_next_months.next_row_month_end = periods.period_month_end, false) as is_present,
+        coalesce(customer_next_months.start_lifecycle_stage, '') != 'lapsed' as is_churn_eligible
+    from customer_next_months
+    inner join periods
+        on
+            periods.period_month_end
+            = {{ segmentation_month_end(dbt.dateadd('month', 1, 'customer_next_months.cohort_month_end')) }}
+),
+
+cohort_members as (
+    {{ segmentation_unpivot_segments('cohort_outcomes', [
+        'period_month_end', 'is_present', 'is_churn_eligible', 'next_completed_orders',
+        'next_net_revenue', 'next_lifecycle_stage', 'next_email_open_rate', 'next_email_click_rate',
+        'next_probability_alive', 'next_nps_score', 'next_support_contacts',
     ]) }}
+),
+
+cohorts as (
+    select
+        period_month_end,
+        segmentation,
+        segment,
+        count(*) as cohort_customers,
+        sum(case when is_present and next_completed_orders > 0 then 1 else 0 end) as retained_customers,
+        sum(case when is_churn_eligible then 1 else 0 end) as churn_eligible_customers,
+        sum(
+            case when is_churn_eligible and (not is_present or next_lifecycle_stage = 'lapsed') then 1 else 0 end
+        ) as churned_customers,
+        sum(case when is_present then next_completed_orders else 0 end) as cohort_orders,
+        sum(case when is_present then next_net_revenue else 0 end) as cohort_net_revenue,
+        avg(next_email_open_rate) as email_open_rate,
+        avg(next_email_click_rate) as email_click_rate,
+        avg(next_probability_alive) as avg_probability_alive,
+        count(next_nps_score) as nps_respondents,
+        100.0 * (
+            sum(case when next_nps_score >= 9 then 1 else 0 end)
+            - sum(case when next_nps_score <= 6 then 1 else 0 end)
+        ) / nullif(count(next_nps_score), 0) as nps_score,
+        sum(case when is_present then next_support_contacts else 0 end) as cohort_support_contacts
+    from cohort_members
+    group by 1, 2, 3
+),
+
+movements as (
+    -- the direction of every move is decided once, in fct_segment_migrations
+    select
+        segmentation,
+        period_month_end,
+        from_segment as segment,
+        sum(case when direction = 'upgrade' then customers else 0 end) as upgraded_customers,
+        sum(case when direction = 'downgrade' then customers else 0 end) as downgraded_customers
+    from migrations
+    where from_segment != '(new)'
+    group by 1, 2, 3
+),
+
+segment_months as (
+    select
+        period_month_end,
+        segmentation,
+        segment
+    from sizes
+    union
+    select
+        period_month_end,
+        segmentation,
+        segment
+    from cohorts
 ),
 
 kpis as (
     select
         -- keys
-        period_month_end,
-        segmentation,
-        segment,
-        -- size
-        count(*) as customers,
-        cast(sum(case when is_active_in_period then 1 else 0 end) as {{ dbt.type_bigint() }}) as active_customers,
-        -- value
-        cast(sum(completed_orders_in_period) as {{ dbt.type_bigint() }}) as orders,
-        sum(net_revenue_in_period) as net_revenue,
-        sum(net_revenue_in_period) / nullif(sum(completed_orders_in_period), 0) as avg_order_value,
-        sum(completed_orders_in_period) * 1.0 / count(*) as orders_per_customer,
-        avg(orders_last_365_days * 1.0) as orders_per_customer_last_365_days,
-        -- retention and churn
-        cast(sum(case when was_active_in_previous_period then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as previously_active_customers,
-        sum(case when was_active_in_previous_period and is_active_in_period then 1 else 0 end) * 1.0
-        / nullif(sum(case when was_active_in_previous_period then 1 else 0 end), 0) as retention_rate,
-        case
-            when not max(case when is_current_period then 1 else 0 end) = 1
-                then
-                    sum(case when is_buyer_last_365_days and is_lapsed_next_period then 1 else 0 end) * 1.0
-                    / nullif(sum(case when is_buyer_last_365_days then 1 else 0 end), 0)
-        end as churn_rate,
-        -- engagement
-        avg(email_open_rate) as email_open_rate,
-        avg(email_click_rate) as email_click_rate,
-        avg(probability_alive) as avg_probability_alive,
-        sum(predicted_value) as predicted_value,
-        -- satisfaction and service
-        count(latest_nps_score) as nps_respondents,
-        100.0 * (
-            sum(case when latest_nps_score >= 9 then 1 else 0 end)
-            - sum(case when latest_nps_score <= 6 then 1 else 0 end)
-        ) / nullif(count(latest_nps_score), 0) as nps_score,
-        cast(sum(support_contacts_in_period) as {{ dbt.type_bigint() }}) as support_contacts,
-        sum(support_contacts_in_period) * 1.0 / count(*) as support_contacts_per_customer
-    from member_activity
-    group by period_month_end, segmentation, segment
+        segment_months.period_month_end,
+        segment_months.segmentation,
+        segment_months.segment,
+        -- size at the month end
+        cast(coalesce(sizes.customers, 0) as {{ dbt.type_bigint() }}) as customers,
+        cast(coalesce(sizes.active_customers, 0) as {{ dbt.type_bigint() }}) as active_customers,
+        cast(coalesce(sizes.orders, 0) as {{ dbt.type_bigint() }}) as orders,
+        coalesce(sizes.net_revenue, 0) as net_revenue,
+        sizes.predicted_value,
+        -- the cohort: members at the previous month end
+        cast(coalesce(cohorts.cohort_customers, 0) as {{ dbt.type_bigint() }}) as cohort_customers,
+        cast(coalesce(cohorts.retained_customers, 0) as {{ dbt.type_bigint() }}) as retained_customers,
+        cast(coalesce(cohorts.churn_eligible_customers, 0) as {{ dbt.type_bigint() }}) as churn_eligible_customers,
+        cast(coalesce(cohorts.churned_customers, 0) as {{ dbt.type_bigint() }}) as churned_customers,
+        cast(coalesce(movements.upgraded_customers, 0) as {{ dbt.type_bigint() }}) as upgraded_customers,
+        cast(coalesce(movements.downgraded_customers, 0) as {{ dbt.type_bigint() }}) as downgraded_customers,
+        cast(coalesce(cohorts.cohort_orders, 0) as {{ dbt.type_bigint() }}) as cohort_orders,
+        coalesce(cohorts.cohort_net_revenue, 0) as cohort_net_revenue,
+        -- rates on the cohort
+        cohorts.retained_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as retention_rate,
+        cohorts.churned_customers * 1.0 / nullif(cohorts.churn_eligible_customers, 0) as churn_rate,
+        movements.upgraded_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as upgrade_rate,
+        movements.downgraded_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as downgrade_rate,
+        cohorts.cohort_net_revenue * 1.0 / nullif(cohorts.cohort_customers, 0) as revenue_per_customer,
+        cohorts.cohort_orders * 1.0 / nullif(cohorts.cohort_customers, 0) as orders_per_customer,
+        cohorts.cohort_net_revenue * 1.0 / nullif(cohorts.cohort_orders, 0) as avg_order_value,
+        cast(cohorts.email_open_rate as {{ segmentation_type_double() }}) as email_open_rate,
+        cast(cohorts.email_click_rate as {{ segmentation_type_double() }}) as email_click_rate,
+        cast(cohorts.avg_probability_alive as {{ segmentation_type_double() }}) as avg_probability_alive,
+        cast(coalesce(cohorts.nps_respondents, 0) as {{ dbt.type_bigint() }}) as nps_respondents,
+        cohorts.nps_score,
+        cohorts.cohort_support_contacts * 1.0 / nullif(cohorts.cohort_customers, 0) as support_contacts_per_customer
+    from segment_months
+    left join sizes
+        on
+            segment_months.period_month_end = sizes.period_month_end
+            and segment_months.segmentation = sizes.segmentation
+            and segment_months.segment = sizes.segment
+    left join cohorts
+        on
+            segment_months.period_month_end = cohorts.period_month_end
+            and segment_months.segmentation = cohorts.segmentation
+            and segment_months.segment = cohorts.segment
+    left join movements
+        on
+            segment_months.period_month_end = movements.period_month_end
+            and segment_months.segmentation = movements.segmentation
+            and segment_months.segment = movements.segment
 ),
 
 targets as (
     select
         segmentation,
-        segment,
-        {%- for kpi in target_kpis %}
-        max(case when kpi = '{{ kpi }}' then target end) as {{ kpi }}_target,
+        playbook_segment,
+        {%- for item in kpis %}
+        max(case when kpi = '{{ item.kpi }}' then target end) as {{ item.kpi }}_target,
         {%- endfor %}
         count(*) as targets
     from kpi_targets
-    group by segmentation, segment
+    group by 1, 2
 ),
 
 kpis_with_targets as (
     select
         kpis.*,
-        movements.upgrade_rate,
-        movements.downgrade_rate,
-        {%- for kpi in target_kpis %}
-        targets.{{ kpi }}_target,
-        kpis.{{ kpi }} - targets.{{ kpi }}_target as {{ kpi }}_gap,
+        playbook.playbook_segment,
+        {%- for item in kpis %}
+        targets.{{ item.kpi }}_target,
+        {{ '' if item.direction == 'higher' else '-' }}(kpis.{{ item.kpi }} - targets.{{ item.kpi }}_target)
+            as {{ item.kpi }}_gap,
+        kpis.{{ item.kpi }} {{ '>=' if item.direction == 'higher' else '<=' }} targets.{{ item.kpi }}_target
+            as is_{{ item.kpi }}_on_track,
         {%- endfor %}
         coalesce(targets.targets, 0) > 0 as has_targets
     from kpis
+    left join playbook
+        on
+            kpis.segmentation = playbook.segmentation
+            and kpis.segment = playbook.segment
     left join targets
         on
-            kpis.segmentation = targets.segmentation
-            and kpis.segment = targets.segment
-    left join movements
-        on
-            kpis.segmentation = movements.segmentation
-            and kpis.period_month_end = movements.period_month_end
-            and kpis.segment = movements.segment
+            playbook.segmentation = targets.segmentation
+            and playbook.playbook_segment = targets.playbook_segment
+),
+
+on_track as (
+    select
+        *,
+        -- every KPI with a target and a value is on track; null when none can be judged
+        case
+            when
+                coalesce(
+                    {%- for item in kpis %}
+                    is_{{ item.kpi }}_on_track{{ ',' if not loop.last }}
+                    {%- endfor %}
+                ) is null
+                then null
+            -- nullif(x, true) keeps only the KPIs off track
+            when
+                coalesce(
+                    {%- for item in kpis %}
+                    nullif(is_{{ item.kpi }}_on_track, true){{ ',' if not loop.last }}
+                    {%- endfor %}
+                ) is null
+                then true
+            else false
+        end as is_on_track
+    from kpis_with_targets
 )
 
-select * from kpis_with_targets
+select * from on_track
