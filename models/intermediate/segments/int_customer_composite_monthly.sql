@@ -6,8 +6,12 @@
 -- segment) and engagement. A cell under segmentation__min_segment_share of the current customers
 -- is merged into its value x lifecycle cell, then into its lifecycle stage, then into "Other
 -- customers"; past segmentation__composite_max_segments, the smallest segments are merged into
--- "Other customers" too. The merge map is decided on the current period and applied to every
--- period, so a segment means the same thing all through the history.
+-- "Other customers" too, and when "Other customers" itself is under the share, the smallest other
+-- segment joins it, so that no segment stays under the share. The merge map is decided on the
+-- current period and applied to every period, so a segment means the same thing all through the
+-- history. Ranks mean value: each cell has an order (value tier, then lifecycle, then engagement)
+-- and a merged segment is ranked by the customer-weighted mean order of the cells it holds
+-- (customer-months of the whole history), not by its best cell.
 {%- set min_share = segmentation_setting('min_segment_share') %}
 {%- set max_segments = segmentation_setting('composite_max_segments') %}
 
@@ -76,7 +80,8 @@ cells as (
         value_tier,
         lifecycle_stage,
         engagement_level,
-        sum(case when is_current_period then 1 else 0 end) as current_customers
+        sum(case when is_current_period then 1 else 0 end) as current_customers,
+        count(*) as customer_months
     from axes
     group by 1, 2, 3
 ),
@@ -124,6 +129,7 @@ named as (
         lifecycle_stage,
         engagement_level,
         current_customers,
+        customer_months,
         case
             when keeps_cell and value_tier = 'none'
                 then {{ dbt.concat(["'Prospects · '", "engagement_level"]) }}
@@ -166,9 +172,52 @@ capped as (
                 and (select count(all_segments.merged_segment) from segment_sizes as all_segments) > {{ max_segments }}
                 then 'Other customers'
             else merged_segment
-        end as composite_segment,
+        end as capped_segment,
+        current_customers,
         segment_order
     from segment_sizes
+),
+
+capped_sizes as (
+    select
+        capped_segment,
+        sum(current_customers) as current_customers,
+        min(segment_order) as segment_order
+    from capped
+    group by 1
+),
+
+small_other as (
+    -- "Other customers" with current customers but under the share: the smallest other segment
+    -- joins it (every other segment holds the share, so one is enough)
+    select min(capped_sizes.current_customers) as current_customers
+    from capped_sizes
+    cross join current_total
+    where
+        capped_sizes.capped_segment = 'Other customers'
+        and capped_sizes.current_customers > 0
+        and capped_sizes.current_customers < {{ min_share }} * current_total.customers
+),
+
+folded as (
+    select
+        capped_sizes.capped_segment,
+        case
+            when
+                capped_sizes.capped_segment != 'Other customers'
+                and small_other.current_customers is not null
+                and row_number() over (
+                    order by
+                        case when capped_sizes.capped_segment = 'Other customers' then 1 else 0 end,
+                        capped_sizes.current_customers asc,
+                        capped_sizes.segment_order desc,
+                        capped_sizes.capped_segment asc
+                ) = 1
+                then 'Other customers'
+            else capped_sizes.capped_segment
+        end as composite_segment
+    from capped_sizes
+    cross join small_other
 ),
 
 segment_map as (
@@ -176,22 +225,40 @@ segment_map as (
         named.value_tier,
         named.lifecycle_stage,
         named.engagement_level,
-        capped.composite_segment,
-        min(capped.segment_order) over (partition by capped.composite_segment) as segment_order
+        named.customer_months,
+        named.value_order * 100 + named.lifecycle_order * 10 + named.engagement_order as cell_order,
+        folded.composite_segment
     from named
     inner join capped
         on named.merged_segment = capped.merged_segment
+    inner join folded
+        on capped.capped_segment = folded.capped_segment
+),
+
+segment_values as (
+    -- a merged segment sits where the customers it holds sit: the customer-weighted mean order
+    -- of its cells (the plain mean for a segment no customer-month holds)
+    select
+        composite_segment,
+        coalesce(
+            sum(cell_order * customer_months) * 1.0 / nullif(sum(customer_months), 0),
+            avg(cell_order * 1.0)
+        ) as weighted_order
+    from segment_map
+    group by 1
 ),
 
 ranked_map as (
     select
-        value_tier,
-        lifecycle_stage,
-        engagement_level,
-        composite_segment,
-        dense_rank() over (order by case when composite_segment = 'Other customers' then 1 else 0 end, segment_order)
+        segment_map.value_tier,
+        segment_map.lifecycle_stage,
+        segment_map.engagement_level,
+        segment_map.composite_segment,
+        dense_rank() over (order by segment_values.weighted_order, segment_map.composite_segment)
             as composite_segment_rank
     from segment_map
+    inner join segment_values
+        on segment_map.composite_segment = segment_values.composite_segment
 ),
 
 assigned as (

@@ -4,7 +4,10 @@
 -- from_segment '(new)' holds customers who were not customers yet at the previous month end,
 -- to_segment '(exit)' customers who were and are no longer (they left the sources; a lapsed or
 -- churned customer stays a customer, in a lapsed segment such as Lost). Direction compares
--- segment_rank (1 = most valuable): a lower rank is an upgrade, a higher one a downgrade.
+-- segment_rank (1 = most valuable): a lower rank is an upgrade, a higher one a downgrade, with two
+-- exceptions: a move from a segment that is not lapsed into a lapsed one (RFM lifecycle stage
+-- lapsed; composite segments of lapsed customers only) is a downgrade whatever the ranks, and a
+-- move into a composite catch-all (merged across value tiers) is never an upgrade ('lateral').
 -- Rows leaving a segment add up to its size at the previous month end; rows arriving, to its size
 -- now (tested in assert_migrations_conserve_segment_sizes). Built from the wide segment history
 -- with one lag/lead window per customer and then unpivoted, instead of joining the long
@@ -16,8 +19,33 @@ customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
 ),
 
+rfm_rules as (
+    select * from {{ ref('rfm_segment_rules') }}
+),
+
+composite_segments as (
+    select * from {{ ref('int_composite_segments') }}
+),
+
 periods as (
     select distinct period_month_end from customer_segments
+),
+
+segment_kinds as (
+    -- the segments whose moves are not read from their ranks alone
+    select
+        'rfm' as segmentation,
+        segment_name as segment,
+        lifecycle_stage = 'lapsed' as is_lapsed,
+        false as is_catch_all
+    from rfm_rules
+    union all
+    select
+        'composite' as segmentation,
+        composite_segment as segment,
+        is_lapsed,
+        is_catch_all
+    from composite_segments
 ),
 
 neighbours as (
@@ -124,6 +152,23 @@ counted as (
     group by 1, 2, 3, 4
 ),
 
+kinded as (
+    select
+        counted.*,
+        coalesce(from_kinds.is_lapsed, false) as is_from_lapsed,
+        coalesce(to_kinds.is_lapsed, false) as is_to_lapsed,
+        coalesce(to_kinds.is_catch_all, false) as is_to_catch_all
+    from counted
+    left join segment_kinds as from_kinds
+        on
+            counted.segmentation = from_kinds.segmentation
+            and counted.from_segment = from_kinds.segment
+    left join segment_kinds as to_kinds
+        on
+            counted.segmentation = to_kinds.segmentation
+            and counted.to_segment = to_kinds.segment
+),
+
 rated as (
     select
         -- keys
@@ -138,6 +183,8 @@ rated as (
             when from_segment = '(new)' then 'entry'
             when to_segment = '(exit)' then 'exit'
             when from_segment = to_segment then 'same'
+            when is_to_lapsed and not is_from_lapsed then 'downgrade'
+            when is_to_catch_all and to_segment_rank <= from_segment_rank then 'lateral'
             when to_segment_rank < from_segment_rank then 'upgrade'
             when to_segment_rank > from_segment_rank then 'downgrade'
             else 'lateral'
@@ -151,7 +198,7 @@ rated as (
         / sum(customers) over (partition by segmentation, period_month_end, from_segment) as transition_rate,
         from_period_net_revenue,
         to_period_net_revenue
-    from counted
+    from kinded
 )
 
 select * from rated
