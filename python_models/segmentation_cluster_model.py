@@ -1,21 +1,30 @@
-"""Fit the behavioural clustering on a bounded sample; return its parameters as one long table.
+"""Fit the behavioural clustering on a bounded sample of buyers; return its parameters as one table.
 
 Thin on purpose: the maths lives in segmentation.clustering (unit-tested). Every customer and
 every history period is assigned to its nearest centroid later, in SQL
-(int_customer_clusters_monthly), from the scaling and centroid rows this model writes.
+(int_customer_clusters_monthly), from the scaling and centroid rows this model writes. The
+features, their transforms and their naming words and traits come from the feature catalog seed
+(seeds/cluster_feature_catalog.csv), the only list of them.
 """
 
-from segmentation.clustering import fit_segmentation_model
+from segmentation.clustering import FEATURE_TEXT_KEYS, fit_segmentation_model
 from segmentation.frames import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    catalog = to_pandas(dbt.ref("cluster_feature_catalog"))
-    transforms = dict(zip(catalog["feature_name"], catalog["transform"], strict=True))
+    catalog = to_pandas(dbt.ref("cluster_feature_catalog")).set_index("feature_name")
     features = dbt.config.get("cluster_features").split(",")
+    specs = []
+    for name in features:
+        entry = catalog.loc[name]
+        text = {key: entry[key] for key in FEATURE_TEXT_KEYS if isinstance(entry[key], str)}
+        specs.append({"name": name, "transform": entry["transform"], **text})
+    sample = to_pandas(
+        dbt.ref("int_cluster_training_sample"), max_rows=int(dbt.config.get("max_training_rows"))
+    )
     config = {
-        "features": [{"name": name, "transform": transforms[name]} for name in features],
+        "features": specs,
         "k_min": int(dbt.config.get("k_min")),
         "k_max": int(dbt.config.get("k_max")),
         "min_segment_share": float(dbt.config.get("min_segment_share")),
@@ -25,6 +34,8 @@ def model(dbt, session):
         "n_init": int(dbt.config.get("n_init")),
         "stability_resamples": int(dbt.config.get("stability_resamples")),
         "value_feature": "monetary" if "monetary" in features else features[0],
+        # the buyers' share of all customers: clusters are held to min_segment_share of all
+        "population_share": float(sample["buyer_share"].iloc[0]) if len(sample) else 1.0,
+        "name_min_customers": int(dbt.config.get("persona_min_customers")),
     }
-    sample = to_pandas(dbt.ref("int_cluster_training_sample"), max_rows=config["max_training_rows"])
     return fit_segmentation_model(sample[["customer_id", *features]], config)

@@ -11,6 +11,7 @@
         'k_min': {'kind': 'integer', 'min': 2, 'max': 15},
         'k_max': {'kind': 'integer', 'min': 2, 'max': 15},
         'min_segment_share': {'kind': 'number', 'min': 0.0, 'max': 0.5},
+        'persona_min_customers': {'kind': 'integer', 'min': 1, 'max': 1000000},
         'max_training_rows': {'kind': 'integer', 'min': 100, 'max': 10000000},
         'silhouette_sample_size': {'kind': 'integer', 'min': 100, 'max': 100000},
         'cluster_n_init': {'kind': 'integer', 'min': 1, 'max': 100},

@@ -27,6 +27,12 @@ NAME_MIN_ABS_Z = 0.5
 NAME_MAX_FEATURES = 2
 DESCRIPTION_MAX_FEATURES = 4
 TYPICAL_NAME = "Typical customers"
+TYPICAL_TRAIT = "typical"
+PROSPECT_NAME = "Prospects (no completed order)"
+PROSPECT_TRAIT = "prospect"
+PROSPECT_DESCRIPTION = "No completed order yet: not clustered (clusters are fitted on buyers)."
+# Optional keys of a feature spec: the naming words and traits of the feature catalog seed.
+FEATURE_TEXT_KEYS = ("word_above", "word_below", "trait_above", "trait_below")
 
 CONFIG_KEYS = (
     "features",
@@ -40,6 +46,11 @@ CONFIG_KEYS = (
     "stability_resamples",
     "value_feature",
 )
+# Optional config keys and their defaults: the share of all customers that the clustered rows
+# (buyers) stand for, so that min_segment_share is a share of all customers.
+# name_min_customers: a cluster with fewer training customers is not described (no claim is made
+# from fewer customers).
+OPTIONAL_CONFIG_KEYS = {"population_share": 1.0, "name_min_customers": 1}
 SCALER_COLUMNS = ("feature_name", "transform", "fill_value", "center", "scale", "feature_order")
 K_CANDIDATE_COLUMNS = (
     "k",
@@ -54,26 +65,12 @@ K_CANDIDATE_COLUMNS = (
 ARTIFACT_DTYPES = {
     "artifact": "string",
     "cluster_id": "Int64",
+    "centroid_id": "Int64",
     "k": "Int64",
     "feature_name": "string",
     "parameter_name": "string",
     "numeric_value": "Float64",
     "text_value": "string",
-}
-
-# feature name -> (word when the cluster is above average, word when below average)
-DEFAULT_VOCABULARY: dict[str, tuple[str, str]] = {
-    "recency_days": ("lapsed", "recent"),
-    "frequency": ("frequent", "rare"),
-    "monetary": ("high-spending", "low-spending"),
-    "avg_order_value": ("big-basket", "small-basket"),
-    "discount_share": ("discount-driven", "full-price"),
-    "return_rate": ("high-return", "low-return"),
-    "tenure_days": ("long-standing", "new"),
-    "email_open_rate": ("email-engaged", "email-silent"),
-    "web_sessions_90d": ("web-active", "web-inactive"),
-    "app_sessions_90d": ("app-active", "app-inactive"),
-    "support_tickets_365d": ("support-heavy", "low-support"),
 }
 
 # Distinct random streams derived from the one configured seed.
@@ -111,11 +108,18 @@ def _check_features(features: Any, label: str = "config['features']") -> list[di
         )
     checked: list[dict[str, str]] = []
     for i, spec in enumerate(features):
-        if not isinstance(spec, Mapping) or set(spec) != {"name", "transform"}:
+        keys = set(spec) if isinstance(spec, Mapping) else set()
+        if not {"name", "transform"} <= keys or keys - {"name", "transform", *FEATURE_TEXT_KEYS}:
             raise ValueError(
-                f"{label}[{i}] must be a mapping with exactly the keys 'name' and 'transform' "
-                f"(got {spec!r})"
+                f"{label}[{i}] must be a mapping with the keys 'name' and 'transform' and "
+                f"optionally {list(FEATURE_TEXT_KEYS)} (got {spec!r})"
             )
+        for key in FEATURE_TEXT_KEYS:
+            if key in spec and not (isinstance(spec[key], str) and spec[key].strip()):
+                raise ValueError(
+                    f"{label}[{i}][{key!r}] must be a non-empty string (got {spec[key]!r}); "
+                    "every feature of seeds/cluster_feature_catalog.csv needs its words and traits"
+                )
         name, transform = spec["name"], spec["transform"]
         if not isinstance(name, str) or not name or name == ID_COLUMN:
             raise ValueError(
@@ -126,7 +130,10 @@ def _check_features(features: Any, label: str = "config['features']") -> list[di
             raise ValueError(
                 f"{label}[{i}]['transform'] must be one of {list(TRANSFORMS)} (got {transform!r})"
             )
-        checked.append({"name": name, "transform": transform})
+        checked.append(
+            {"name": name, "transform": transform}
+            | {key: str(spec[key]).strip() for key in FEATURE_TEXT_KEYS if key in spec}
+        )
     names = [f["name"] for f in checked]
     if len(checked) < 2:
         raise ValueError(f"{label} must list at least 2 features (got {len(checked)})")
@@ -139,16 +146,18 @@ def _check_features(features: Any, label: str = "config['features']") -> list[di
 def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """Return a normalised copy of the segmentation config, or raise ValueError naming the key.
 
-    Every key in CONFIG_KEYS is required and no other key is accepted.
+    Every key in CONFIG_KEYS is required, the keys of OPTIONAL_CONFIG_KEYS take their default
+    when absent, and no other key is accepted.
     """
     if not isinstance(config, Mapping):
         raise ValueError(f"config must be a mapping with keys {list(CONFIG_KEYS)}")
     missing = [key for key in CONFIG_KEYS if key not in config]
     if missing:
         raise ValueError(f"config is missing key(s) {missing}; required: {list(CONFIG_KEYS)}")
-    unknown = sorted(str(key) for key in config if key not in CONFIG_KEYS)
+    allowed = [*CONFIG_KEYS, *OPTIONAL_CONFIG_KEYS]
+    unknown = sorted(str(key) for key in config if key not in allowed)
     if unknown:
-        raise ValueError(f"config has unknown key(s) {unknown}; allowed: {list(CONFIG_KEYS)}")
+        raise ValueError(f"config has unknown key(s) {unknown}; allowed: {allowed}")
 
     def label(key: str) -> str:
         return f"config[{key!r}]"
@@ -184,6 +193,19 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
             f"(got {config['value_feature']!r})"
         )
     checked["value_feature"] = config["value_feature"]
+    share = config.get("population_share", OPTIONAL_CONFIG_KEYS["population_share"])
+    valid = isinstance(share, numbers.Real) and not isinstance(share, bool)
+    if not valid or not math.isfinite(share) or not 0 < share <= 1:
+        raise ValueError(
+            f"{label('population_share')} must be a float in (0, 1]: the share of all customers "
+            f"that the clustered rows stand for (got {share!r})"
+        )
+    checked["population_share"] = float(share)
+    checked["name_min_customers"] = _check_int(
+        config.get("name_min_customers", OPTIONAL_CONFIG_KEYS["name_min_customers"]),
+        label("name_min_customers"),
+        1,
+    )
     return checked
 
 
@@ -384,15 +406,17 @@ def evaluate_k(
     seed: int,
     silhouette_sample_size: int,
     n_init: int,
+    population_share: float = 1.0,
 ) -> pd.DataFrame:
     """Score every candidate k in [k_min, k_max] and mark the chosen one.
 
     One row per k with columns k, inertia, silhouette (on a seeded sample of at most
     silhouette_sample_size rows, the same sample for every k), davies_bouldin,
-    smallest_segment_share, is_eligible (smallest share >= min_segment_share), is_chosen and
-    reason. Among eligible k the best silhouette wins; candidates within 0.01 of it are decided
-    by lower Davies-Bouldin, then smaller k. With no eligible k, the k with the largest smallest
-    segment share is chosen.
+    smallest_segment_share (share of all customers: the smallest cluster's share of the rows of X
+    times population_share, the share of all customers that X stands for), is_eligible
+    (smallest share >= min_segment_share), is_chosen and reason. Among eligible k the best
+    silhouette wins; candidates within 0.01 of it are decided by lower Davies-Bouldin, then
+    smaller k. With no eligible k, the k with the largest smallest segment share is chosen.
     """
     X = _as_matrix(X)
     low_k, high_k = K_RANGE
@@ -417,7 +441,9 @@ def evaluate_k(
                 "inertia": float(model.inertia_),
                 "silhouette": _silhouette(X[sample], labels[sample]),
                 "davies_bouldin": _davies_bouldin(X, labels),
-                "smallest_segment_share": float(np.bincount(labels, minlength=k).min() / n_rows),
+                "smallest_segment_share": float(
+                    np.bincount(labels, minlength=k).min() / n_rows * population_share
+                ),
             }
         )
     table = pd.DataFrame(rows)
@@ -447,45 +473,65 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def name_clusters(
-    centroids_z: pd.DataFrame, labels: Mapping[str, tuple[str, str]] | None = None
-) -> list[tuple[str, str]]:
-    """Return a unique (name, one-sentence description) per centroid row, in row order.
-
-    Columns of `centroids_z` are features and values are centroid z-scores. A cluster is named
-    after its features with the largest |z| (at most 2 in the name, up to 4 in the description,
-    only |z| >= 0.5), using `labels` (feature -> (word above average, word below average)) over
-    DEFAULT_VOCABULARY, else "high <feature>" / "low <feature>". Clusters with no such feature
-    are "Typical customers". Equal names are told apart by further distinguishing features,
-    then by a numeric suffix.
-    """
-    vocabulary = dict(DEFAULT_VOCABULARY)
-    for feature, words in (labels or {}).items():
-        valid = isinstance(words, (tuple, list)) and len(words) == 2
-        if not valid or not all(isinstance(w, str) and w for w in words):
+def _feature_words(
+    features: Sequence[str], labels: Mapping[str, Sequence[str]] | None
+) -> dict[str, tuple[str, str]]:
+    """(word above average, word below average) per feature; 'high x' / 'low x' without words."""
+    words: dict[str, tuple[str, str]] = {}
+    for feature in features:
+        pair = (labels or {}).get(feature)
+        if pair is None:
+            words[feature] = (f"high {_display(feature)}", f"low {_display(feature)}")
+            continue
+        valid = isinstance(pair, (tuple, list)) and len(pair) == 2
+        if not valid or not all(isinstance(w, str) and w.strip() for w in pair):
             raise ValueError(
                 f"labels[{feature!r}] must be a (word above average, word below average) pair "
-                f"of non-empty strings (got {words!r})"
+                f"of non-empty strings (got {pair!r})"
             )
-        vocabulary[str(feature)] = (words[0], words[1])
-    features = [str(c) for c in centroids_z.columns]
-    z = centroids_z.to_numpy(dtype="float64")
-    if not np.isfinite(z).all():
-        raise ValueError("centroids_z must contain only finite values")
+        words[feature] = (pair[0].strip(), pair[1].strip())
+    return words
 
-    ranked = [
+
+def _ranked_features(z: np.ndarray) -> list[list[int]]:
+    """Per row, the feature positions with |z| >= NAME_MIN_ABS_Z, largest |z| first."""
+    return [
         [
             j
-            for j in sorted(range(len(features)), key=lambda j: (-abs(row[j]), j))
+            for j in sorted(range(z.shape[1]), key=lambda j: (-abs(row[j]), j))
             if abs(row[j]) >= NAME_MIN_ABS_Z
         ]
         for row in z
     ]
 
+
+def _profile_matrix(centroids_z: pd.DataFrame) -> np.ndarray:
+    z = centroids_z.to_numpy(dtype="float64")
+    if not np.isfinite(z).all():
+        raise ValueError("centroids_z must contain only finite values")
+    return z
+
+
+def name_clusters(
+    centroids_z: pd.DataFrame, labels: Mapping[str, Sequence[str]] | None = None
+) -> list[tuple[str, str]]:
+    """Return a unique (name, one-sentence description) per centroid row, in row order.
+
+    Columns of `centroids_z` are features and values are the clusters' standardised differences
+    from all clustered customers (z-scores). A cluster is named after its features with the
+    largest |z| (at most 2 in the name, up to 4 in the description, only |z| >= 0.5), using
+    `labels` (feature -> (word above average, word below average), the words of the feature
+    catalog seed), else "high <feature>" / "low <feature>". Clusters with no such feature are
+    "Typical customers". Equal names are told apart by further distinguishing features, then by
+    a numeric suffix.
+    """
+    features = [str(c) for c in centroids_z.columns]
+    vocabulary = _feature_words(features, labels)
+    z = _profile_matrix(centroids_z)
+    ranked = _ranked_features(z)
+
     def word(i: int, j: int) -> str:
-        high, low = vocabulary.get(
-            features[j], (f"high {_display(features[j])}", f"low {_display(features[j])}")
-        )
+        high, low = vocabulary[features[j]]
         return high if z[i, j] > 0 else low
 
     def name(i: int, depth: int) -> str:
@@ -506,7 +552,7 @@ def name_clusters(
     unique: list[str] = []
     for candidate in names:
         final, suffix = candidate, 2
-        while final in unique:
+        while final in unique or final == PROSPECT_NAME:
             final, suffix = f"{candidate} ({suffix})", suffix + 1
         unique.append(final)
 
@@ -524,6 +570,79 @@ def name_clusters(
             description = _capitalise(", ".join(parts)) + "."
         result.append((cluster_name, description))
     return result
+
+
+def defining_traits(
+    centroids_z: pd.DataFrame, traits: Mapping[str, Sequence[str]] | None = None
+) -> list[tuple[str, str | None, str | None]]:
+    """Return (trait, feature, direction) per centroid row: what sets the cluster apart most.
+
+    The trait is the one of the feature with the largest |z| >= 0.5 (the first word of the
+    cluster's name), from `traits` (feature -> (trait above average, trait below average), the
+    traits of the feature catalog seed; the playbook has one row per trait). Features without
+    traits are skipped; with no feature far enough from average the trait is "typical".
+    direction is "above" or "below" (None for "typical").
+    """
+    features = [str(c) for c in centroids_z.columns]
+    z = _profile_matrix(centroids_z)
+    result: list[tuple[str, str | None, str | None]] = []
+    for i, ranked in enumerate(_ranked_features(z)):
+        found: tuple[str, str | None, str | None] = (TYPICAL_TRAIT, None, None)
+        for j in ranked:
+            pair = (traits or {}).get(features[j])
+            if pair:
+                above = z[i, j] > 0
+                found = (
+                    str(pair[0] if above else pair[1]),
+                    features[j],
+                    "above" if above else "below",
+                )
+                break
+        result.append(found)
+    return result
+
+
+def merge_small_clusters(
+    X: np.ndarray, labels: np.ndarray, k: int, min_count: float
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Merge every cluster with fewer than min_count rows into its nearest neighbour.
+
+    Repeatedly takes the smallest cluster (ties: lowest label) while it is under min_count and
+    more than one cluster is left, and merges it into the cluster whose mean (in the scaled
+    space of X) is nearest to its own mean (ties: lowest label). Returns the group of every
+    label (group = the label of the surviving cluster) and one record per merge: merged and into
+    (labels), rows and distance.
+    """
+    group = np.arange(k)
+    merges: list[dict[str, Any]] = []
+    while True:
+        alive = sorted(set(group.tolist()))
+        if len(alive) < 2:
+            break
+        row_group = group[labels]
+        counts = {g: int((row_group == g).sum()) for g in alive}
+        smallest = min(alive, key=lambda g: (counts[g], g))
+        if counts[smallest] >= min_count:
+            break
+        means = {g: X[row_group == g].mean(axis=0) for g in alive if counts[g]}
+        others = [g for g in alive if g != smallest and g in means]
+        if smallest in means:
+            distance = {
+                g: float(np.sqrt(((means[g] - means[smallest]) ** 2).sum())) for g in others
+            }
+        else:  # an empty cluster goes to the largest one
+            distance = {g: -float(counts[g]) for g in others}
+        into = min(others, key=lambda g: (distance[g], g))
+        merges.append(
+            {
+                "merged": smallest,
+                "into": into,
+                "rows": counts[smallest],
+                "distance": max(distance[into], 0.0),
+            }
+        )
+        group[group == smallest] = into
+    return group, merges
 
 
 # --------------------------------------------------------------------------- stability
@@ -597,13 +716,19 @@ def _relabel_order(value_means: np.ndarray, centers: np.ndarray) -> list[int]:
 def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
     """Fit the segmentation on a training sample and return all artifacts as one long table.
 
-    Columns: artifact, cluster_id, k, feature_name, parameter_name, numeric_value, text_value
-    (see ARTIFACT_DTYPES). Artifacts are 'scaling', 'centroid', 'cluster', 'k_candidate' and
-    'summary'; rows are ordered by artifact in that order, then cluster_id, k, feature order and
-    parameter. cluster_id is set on centroid and cluster rows; k is the chosen k on those rows
-    and the candidate k on k_candidate rows. centroid_mean is in original units with nulls
-    counted at the feature's fill_value. The result depends only on the set of input rows and
-    the config, not on their order.
+    Columns: artifact, cluster_id, centroid_id, k, feature_name, parameter_name, numeric_value,
+    text_value (see ARTIFACT_DTYPES). Artifacts are 'scaling', 'centroid', 'cluster', 'merge',
+    'k_candidate' and 'summary', in that order. k-means fits the chosen k centroids
+    (centroid_id 1..k); a cluster smaller than min_segment_share of all customers (its share of
+    the training rows times population_share) is merged into its nearest neighbour
+    (merge_small_clusters), so a cluster (cluster_id) is one or more centroids: a customer
+    belongs to the cluster of its nearest centroid. Cluster 1 has the highest mean value_feature.
+    Cluster rows hold the name, description, defining trait and standardised profile
+    (profile_z: the cluster's mean z per feature), from the words and traits of the feature
+    specs; one more cluster row set, the last cluster_id, is the prospects segment (customers
+    without a completed order, who are not clustered). centroid_mean is in original units with
+    nulls counted at the feature's fill_value. The result depends only on the set of input rows
+    and the config, not on their order.
     """
     cfg = validate_config(config)
     features = cfg["features"]
@@ -616,6 +741,7 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
         raise ValueError(
             f"config['k_max'] ({cfg['k_max']}) exceeds the number of training rows ({len(train)})"
         )
+    population_share = cfg["population_share"]
 
     scaler = fit_scaler(train, features)
     X = apply_scaler(train, scaler)
@@ -627,23 +753,56 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
         cfg["seed"],
         cfg["silhouette_sample_size"],
         cfg["n_init"],
+        population_share,
     )
     chosen = candidates[candidates["is_chosen"]].iloc[0]
     k = int(chosen["k"])
     model = _kmeans(X, k, cfg["seed"], cfg["n_init"])
+    labels = model.labels_
 
+    # centroids in value order (centroid_id), then small clusters merged into their neighbours
     original = _original_units(train, scaler)
-    counts = np.bincount(model.labels_, minlength=k)
+    value_j = names.index(cfg["value_feature"])
+    counts = np.bincount(labels, minlength=k)
     means = np.full((k, len(names)), np.nan)
     for label in range(k):
         if counts[label]:
-            means[label] = original[model.labels_ == label].mean(axis=0)
-    order = _relabel_order(means[:, names.index(cfg["value_feature"])], model.cluster_centers_)
-    cluster_ids = range(1, k + 1)
-    centroids_z = pd.DataFrame(model.cluster_centers_[order], index=cluster_ids, columns=names)
-    cluster_text = name_clusters(centroids_z)
+            means[label] = original[labels == label].mean(axis=0)
+    centroid_order = _relabel_order(means[:, value_j], model.cluster_centers_)
+    min_count = cfg["min_segment_share"] * len(train) / population_share
+    group, merges = merge_small_clusters(X, labels, k, min_count)
+    groups = sorted(set(group.tolist()))
+    row_group = group[labels]
+    group_counts = np.array([(row_group == g).sum() for g in groups])
+    group_means = np.array([original[row_group == g].mean(axis=0) for g in groups])
+    group_z = np.array([X[row_group == g].mean(axis=0) for g in groups])
+    group_order = [groups[i] for i in _relabel_order(group_means[:, value_j], group_z)]
+    cluster_of_group = {g: i for i, g in enumerate(group_order, start=1)}
+    position = {g: i for i, g in enumerate(groups)}
+    centroid_ids = {label: i for i, label in enumerate(centroid_order, start=1)}
+
+    profile = pd.DataFrame(
+        [group_z[position[g]] for g in group_order],
+        index=range(1, len(groups) + 1),
+        columns=names,
+    )
+    words = {f["name"]: (f["word_above"], f["word_below"]) for f in features if "word_above" in f}
+    traits = {
+        f["name"]: (f["trait_above"], f["trait_below"]) for f in features if "trait_above" in f
+    }
+    cluster_text = name_clusters(profile, words)
+    cluster_traits = defining_traits(profile, traits)
+    for i, g in enumerate(group_order):
+        n_rows = int(group_counts[position[g]])
+        if n_rows < cfg["name_min_customers"]:  # too few customers to claim anything
+            cluster_text[i] = (
+                f"Cluster {i + 1} (too few customers to describe)",
+                f"{n_rows} training customers: fewer than the {cfg['name_min_customers']} a "
+                "description needs.",
+            )
+            cluster_traits[i] = (TYPICAL_TRAIT, None, None)
     stable = _stability_against(
-        X, model.labels_, k, cfg["seed"], cfg["stability_resamples"], cfg["n_init"]
+        X, labels, k, cfg["seed"], cfg["stability_resamples"], cfg["n_init"]
     )
 
     rows: list[tuple[Any, ...]] = []
@@ -653,54 +812,81 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
         parameter: str,
         *,
         cluster_id: int | None = None,
+        centroid_id: int | None = None,
         k_value: int | None = None,
         feature: str | None = None,
         number: float | None = None,
         text: str | None = None,
     ) -> None:
-        rows.append((artifact, cluster_id, k_value, feature, parameter, number, text))
+        rows.append((artifact, cluster_id, centroid_id, k_value, feature, parameter, number, text))
 
     for s in scaler.itertuples(index=False):
         for parameter in ("fill_value", "center", "scale", "feature_order"):
             add("scaling", parameter, feature=s.feature_name, number=float(getattr(s, parameter)))
         add("scaling", "transform", feature=s.feature_name, text=s.transform)
-    for cluster_id, label in zip(cluster_ids, order, strict=True):
+    for label in centroid_order:
+        ids = {
+            "cluster_id": cluster_of_group[int(group[label])],
+            "centroid_id": centroid_ids[label],
+        }
         for j, feature in enumerate(names):
             z_value = float(model.cluster_centers_[label, j])
+            add("centroid", "centroid_z", **ids, k_value=k, feature=feature, number=z_value)
+            mean = float(means[label, j])
+            add("centroid", "centroid_mean", **ids, k_value=k, feature=feature, number=mean)
+    n_clusters = len(groups)
+    for cluster_id, g in enumerate(group_order, start=1):
+        cluster_name, description = cluster_text[cluster_id - 1]
+        trait, trait_feature, direction = cluster_traits[cluster_id - 1]
+        n_rows = float(group_counts[position[g]])
+        ids = {"cluster_id": cluster_id, "k_value": k}
+        add("cluster", "cluster_name", **ids, text=cluster_name)
+        add("cluster", "cluster_description", **ids, text=description)
+        add("cluster", "defining_trait", **ids, feature=trait_feature, text=trait)
+        add("cluster", "training_share", **ids, number=n_rows / len(train))
+        add("cluster", "training_customers", **ids, number=n_rows)
+        for j, feature in enumerate(names):
             add(
-                "centroid",
-                "centroid_z",
-                cluster_id=cluster_id,
-                k_value=k,
+                "cluster",
+                "profile_z",
+                **ids,
                 feature=feature,
-                number=z_value,
+                number=float(profile.iat[cluster_id - 1, j]),
             )
+        for j, feature in enumerate(names):
             add(
-                "centroid",
-                "centroid_mean",
-                cluster_id=cluster_id,
-                k_value=k,
+                "cluster",
+                "profile_mean",
+                **ids,
                 feature=feature,
-                number=float(means[label, j]),
+                number=float(group_means[position[g], j]),
             )
-    for cluster_id, label, (cluster_name, description) in zip(
-        cluster_ids, order, cluster_text, strict=True
-    ):
-        add("cluster", "cluster_name", cluster_id=cluster_id, k_value=k, text=cluster_name)
-        add("cluster", "cluster_description", cluster_id=cluster_id, k_value=k, text=description)
-        add(
-            "cluster",
-            "training_share",
-            cluster_id=cluster_id,
-            k_value=k,
-            number=float(counts[label] / len(train)),
+    prospects = {"cluster_id": n_clusters + 1, "k_value": k}
+    add("cluster", "cluster_name", **prospects, text=PROSPECT_NAME)
+    add("cluster", "cluster_description", **prospects, text=PROSPECT_DESCRIPTION)
+    add("cluster", "defining_trait", **prospects, text=PROSPECT_TRAIT)
+    add("cluster", "training_share", **prospects, number=0.0)
+    add("cluster", "training_customers", **prospects, number=0.0)
+    merge_lines = []
+    for step, merge in enumerate(merges, start=1):
+        merged = [centroid_ids[label] for label in np.flatnonzero(group == merge["into"])]
+        into = cluster_of_group[int(group[merge["into"]])]
+        share = merge["rows"] / len(train) * population_share
+        merge_lines.append(
+            f"centroid {centroid_ids[merge['merged']]} held {merge['rows']} training "
+            f"customers ({share:.3f} of all customers < min_segment_share "
+            f"{cfg['min_segment_share']:g}): merged into its nearest neighbour (distance "
+            f"{merge['distance']:.2f} in scaled space); cluster {into} is centroids "
+            f"{sorted(merged)}"
         )
         add(
-            "cluster",
-            "training_customers",
-            cluster_id=cluster_id,
+            "merge",
+            "merge_step",
+            cluster_id=into,
+            centroid_id=centroid_ids[merge["merged"]],
             k_value=k,
-            number=float(counts[label]),
+            number=float(step),
+            text=merge_lines[-1],
         )
     for c in candidates.itertuples(index=False):
         for parameter in ("inertia", "silhouette", "davies_bouldin", "smallest_segment_share"):
@@ -708,13 +894,19 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
         add("k_candidate", "is_eligible", k_value=int(c.k), number=float(c.is_eligible))
         add("k_candidate", "is_chosen", k_value=int(c.k), number=float(c.is_chosen))
         add("k_candidate", "reason", k_value=int(c.k), text=c.reason)
+    final_shares = group_counts / len(train) * population_share
     add("summary", "chosen_k", number=float(k))
+    add("summary", "clusters", number=float(n_clusters))
+    add("summary", "merged_centroids", number=float(len(merges)))
+    add("summary", "smallest_cluster_share", number=float(final_shares.min()))
+    add("summary", "population_share", number=population_share)
     add("summary", "training_rows", number=float(len(train)))
     add("summary", "stability_ari_mean", number=stable["ari_mean"])
     add("summary", "stability_ari_min", number=stable["ari_min"])
     add("summary", "stability_ari_max", number=stable["ari_max"])
     add("summary", "seed", number=float(cfg["seed"]))
     add("summary", "chosen_k_reason", text=str(chosen["reason"]))
+    add("summary", "merges", text="; ".join(merge_lines) or "none")
 
     columns = list(ARTIFACT_DTYPES)
     data = {
@@ -749,23 +941,26 @@ def _scaler_from_artifacts(artifacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def assign_clusters(df: pd.DataFrame, artifacts: pd.DataFrame) -> pd.Series:
-    """Assign each row of df to the nearest centroid in z space (ties to the lower cluster_id).
+    """Assign each row of df (buyers) to the cluster of its nearest centroid in z space.
 
     Reference implementation of the SQL scoring: z = (transform(coalesce(x, fill_value)) -
-    center) / scale per feature, then the smallest squared Euclidean distance to centroid_z.
-    Returns an Int64 Series named cluster_id aligned with df's index.
+    center) / scale per feature, then the smallest squared Euclidean distance to centroid_z
+    (ties to the lower centroid_id), and the cluster that centroid was merged into. Returns an
+    Int64 Series named cluster_id aligned with df's index.
     """
     scaler = _scaler_from_artifacts(artifacts)
     centroid_rows = artifacts[
         (artifacts["artifact"] == "centroid") & (artifacts["parameter_name"] == "centroid_z")
     ]
+    if centroid_rows.empty:
+        raise ValueError("artifacts contain no 'centroid' rows")
     centroids = centroid_rows.pivot(
-        index="cluster_id", columns="feature_name", values="numeric_value"
+        index="centroid_id", columns="feature_name", values="numeric_value"
     ).sort_index()
     centroids = centroids[list(scaler["feature_name"])].astype("float64")
-    if centroids.empty:
-        raise ValueError("artifacts contain no 'centroid' rows")
+    cluster_of = centroid_rows.drop_duplicates("centroid_id").set_index("centroid_id")["cluster_id"]
     Z = apply_scaler(df, scaler)
     distances = np.column_stack([((Z - c) ** 2).sum(axis=1) for c in centroids.to_numpy()])
-    ids = centroids.index.to_numpy(dtype="int64")[np.argmin(distances, axis=1)]
+    nearest = centroids.index.to_numpy(dtype="int64")[np.argmin(distances, axis=1)]
+    ids = cluster_of.loc[nearest].to_numpy(dtype="int64")
     return pd.Series(pd.array(ids, dtype="Int64"), index=df.index, name="cluster_id")

@@ -11,18 +11,28 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 
+from conftest import PROJECT_DIR
 from segmentation import clustering
 from segmentation.clustering import (
     ARTIFACT_DTYPES,
+    PROSPECT_NAME,
     apply_scaler,
     assign_clusters,
+    defining_traits,
     evaluate_k,
     fit_scaler,
     fit_segmentation_model,
+    merge_small_clusters,
     name_clusters,
     stability,
     validate_config,
 )
+
+CATALOG = pd.read_csv(PROJECT_DIR / "seeds" / "cluster_feature_catalog.csv").set_index(
+    "feature_name"
+)
+WORDS = {name: (row.word_above, row.word_below) for name, row in CATALOG.iterrows()}
+TRAITS = {name: (row.trait_above, row.trait_below) for name, row in CATALOG.iterrows()}
 
 IDENTITY = "identity"
 FEATURES = [
@@ -54,9 +64,15 @@ def make_blobs(sizes: tuple[int, ...] = (200, 200, 200), seed: int = 7) -> pd.Da
     return df
 
 
+def described(features: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The feature specs with their words and traits from the catalog seed (as the model does)."""
+    keys = ("word_above", "word_below", "trait_above", "trait_below")
+    return [spec | {key: CATALOG.loc[spec["name"], key] for key in keys} for spec in features]
+
+
 def make_config(**overrides: Any) -> dict[str, Any]:
     config = {
-        "features": FEATURES,
+        "features": described(FEATURES),
         "k_min": 2,
         "k_max": 4,
         "min_segment_share": 0.05,
@@ -245,9 +261,11 @@ def test_artifact_schema_and_row_counts(artifacts: pd.DataFrame) -> None:
     assert counts == {
         "scaling": 5 * n_features,
         "centroid": 2 * k * n_features,
-        "cluster": 4 * k,
+        # per cluster: name, description, trait, share, customers and a z and a mean per
+        # feature; then the prospects segment (no profile)
+        "cluster": (5 + 2 * n_features) * k + 5,
         "k_candidate": 7 * n_candidates,
-        "summary": 7,
+        "summary": 12,
     }
     assert artifacts["artifact"].drop_duplicates().tolist() == [
         "scaling",
@@ -262,15 +280,28 @@ def test_artifact_schema_and_row_counts(artifacts: pd.DataFrame) -> None:
     assert params["summary"] == sorted(
         [
             "chosen_k",
+            "clusters",
+            "merged_centroids",
+            "smallest_cluster_share",
+            "population_share",
             "training_rows",
             "stability_ari_mean",
             "stability_ari_min",
             "stability_ari_max",
             "seed",
             "chosen_k_reason",
+            "merges",
         ]
     )
-    text_params = {"transform", "cluster_name", "cluster_description", "reason", "chosen_k_reason"}
+    text_params = {
+        "transform",
+        "cluster_name",
+        "cluster_description",
+        "defining_trait",
+        "reason",
+        "chosen_k_reason",
+        "merges",
+    }
     is_text = artifacts["parameter_name"].isin(text_params)
     assert artifacts.loc[is_text, "numeric_value"].isna().all()
     assert artifacts.loc[is_text, "text_value"].notna().all()
@@ -285,7 +316,7 @@ def test_nulls_reach_duckdb_as_null(artifacts: pd.DataFrame) -> None:
         "select count(*) filter (where cluster_id is null), "
         "count(*) filter (where numeric_value is null and text_value is null) from artifacts"
     ).fetchall()
-    assert result == [(15 + 21 + 7, 0)]
+    assert result == [(15 + 21 + 12, 0)]
 
 
 def test_cluster_one_is_the_highest_value_blob(artifacts: pd.DataFrame) -> None:
@@ -295,7 +326,7 @@ def test_cluster_one_is_the_highest_value_blob(artifacts: pd.DataFrame) -> None:
     assert monetary.is_monotonic_decreasing
     assert monetary[1] == pytest.approx(400, rel=0.05)  # the second generated blob
     shares = rows(artifacts, "cluster", "training_share")["numeric_value"].tolist()
-    assert shares == pytest.approx([1 / 3] * 3)
+    assert shares == pytest.approx([1 / 3] * 3 + [0.0])  # the last is the prospects segment
 
 
 def test_identical_and_shuffled_input_give_identical_artifacts(
@@ -342,6 +373,9 @@ def test_assign_clusters_matches_kmeans_predict(
     np.testing.assert_allclose(
         [centroids.loc[label_to_id[i]].to_numpy(float) for i in range(3)], model.cluster_centers_
     )
+    # no merge on equal blobs: every centroid is a cluster of its own
+    centroid_rows = rows(artifacts, "centroid", "centroid_z")
+    assert (centroid_rows["centroid_id"] == centroid_rows["cluster_id"]).all()
     shuffled = blobs.sample(frac=1.0, random_state=1)
     assigned = assign_clusters(shuffled, artifacts)
     assert assigned.name == "cluster_id"
@@ -353,7 +387,7 @@ def test_assign_clusters_matches_kmeans_predict(
 
 def test_assign_clusters_ties_go_to_lower_cluster_id() -> None:
     def row(artifact: str, parameter: str, cid: Any, feature: str, value: float | None, text: Any):
-        return (artifact, cid, None, feature, parameter, value, text)
+        return (artifact, cid, cid, None, feature, parameter, value, text)
 
     records = []
     for order, feature in enumerate(["a", "b"], start=1):
@@ -385,7 +419,7 @@ def test_name_clusters_direction_words_and_descriptions() -> None:
         columns=["recency_days", "frequency", "monetary", "web_visits"],
         index=[1, 2, 3, 4, 5],
     )
-    named = name_clusters(centroids, None)
+    named = name_clusters(centroids, WORDS)
     assert named[0] == (
         "Frequent, high-spending customers",
         "Frequency 1.8 sd above average, monetary 1.5 sd above average, "
@@ -394,9 +428,10 @@ def test_name_clusters_direction_words_and_descriptions() -> None:
     assert named[1][0] == "Lapsed customers"
     assert named[2] == ("Typical customers", "Within 0.5 sd of average on every feature.")
     assert named[3] == ("Low web visits customers", "Web visits 2.0 sd below average.")
-    assert named[4][0] == "Rare, recent customers"
+    assert named[4][0] == "Infrequent, recent customers"
     custom = name_clusters(centroids, {"web_visits": ("web-loyal", "offline")})
     assert custom[3][0] == "Offline customers"
+    assert custom[0][0] == "High frequency, high monetary customers"  # no words: generic
 
 
 def test_name_clusters_are_unique() -> None:
@@ -410,7 +445,7 @@ def test_name_clusters_are_unique() -> None:
         ],
         columns=["frequency", "monetary", "discount_share", "tenure_days"],
     )
-    names = [name for name, _ in name_clusters(centroids, None)]
+    names = [name for name, _ in name_clusters(centroids, WORDS)]
     assert names == [
         "Frequent, high-spending, discount-driven customers",
         "Frequent, high-spending, full-price customers",
@@ -423,9 +458,13 @@ def test_name_clusters_are_unique() -> None:
 
 def test_fitted_cluster_names_are_unique_and_directional(artifacts: pd.DataFrame) -> None:
     names = rows(artifacts, "cluster", "cluster_name")["text_value"].tolist()
-    assert len(set(names)) == 3
+    assert len(set(names)) == 4
+    assert names[-1] == PROSPECT_NAME  # the last cluster is the prospects segment
     assert "high-spending" in names[0].lower()  # cluster 1 is the big spender
     assert "discount-driven" in " ".join(names).lower()
+    traits = rows(artifacts, "cluster", "defining_trait")["text_value"].tolist()
+    assert traits[-1] == "prospect"
+    assert "discount_driven" in traits
 
 
 # --------------------------------------------------------------------------- stability
@@ -485,3 +524,71 @@ def test_config_missing_unknown_keys_and_missing_columns(blobs: pd.DataFrame) ->
         fit_segmentation_model(blobs.drop(columns="customer_id"), make_config())
     with pytest.raises(ValueError, match="unique"):
         fit_segmentation_model(pd.concat([blobs, blobs.head(1)]), make_config())
+
+
+# --------------------------------------------------------------------------- merges and traits
+
+
+def test_merge_small_clusters_joins_the_nearest_neighbour() -> None:
+    X = np.array([[0.0, 0.0]] * 10 + [[10.0, 0.0]] * 10 + [[8.0, 0.0]] * 2 + [[-3.0, 0.0]] * 3)
+    labels = np.array([0] * 10 + [1] * 10 + [2] * 2 + [3] * 3)
+    group, merges = merge_small_clusters(X, labels, 4, min_count=4)
+    # the smallest (2 rows at 8) goes to its neighbour at 10, then the 3 rows at -3 to the one at 0
+    assert group.tolist() == [0, 1, 1, 0]
+    assert [(m["merged"], m["into"], m["rows"]) for m in merges] == [(2, 1, 2), (3, 0, 3)]
+    assert merges[0]["distance"] == pytest.approx(2.0)
+    # nothing under the count: nothing merged; everything under it: one cluster left
+    assert merge_small_clusters(X, labels, 4, min_count=2)[1] == []
+    assert set(merge_small_clusters(X, labels, 4, min_count=100)[0].tolist()) == {0}
+
+
+def test_a_cluster_under_the_share_of_all_customers_is_merged_away() -> None:
+    df = make_blobs(sizes=(200, 200, 30))
+    # 30 of 430 buyers is 7% of them, but buyers are half of all customers: 3.5% < 5% of all
+    config = make_config(k_min=3, k_max=3, population_share=0.5, stability_resamples=0)
+    artifacts = fit_segmentation_model(df, config)
+    assert summary(artifacts, "chosen_k") == 3
+    assert summary(artifacts, "clusters") == 2
+    assert summary(artifacts, "merged_centroids") == 1
+    assert summary(artifacts, "smallest_cluster_share") >= 0.05
+    merge = rows(artifacts, "merge", "merge_step")
+    assert len(merge) == 1 and "0.035 of all customers" in merge["text_value"].iloc[0]
+    shares = rows(artifacts, "cluster", "training_share").set_index("cluster_id")["numeric_value"]
+    assert (shares.iloc[:-1] * 0.5 >= 0.05).all() and shares.iloc[-1] == 0
+    # three centroids, two clusters: the small blob is scored into its neighbour's cluster
+    centroid_rows = rows(artifacts, "centroid", "centroid_z")
+    assert centroid_rows["centroid_id"].nunique() == 3
+    assert centroid_rows["cluster_id"].nunique() == 2
+    assigned = assign_clusters(df, artifacts)
+    assert assigned.nunique() == 2
+    assert assigned.iloc[400:].nunique() == 1  # the whole small blob in one cluster
+    # without the population share the same blob is 7% of all customers and stays
+    kept = fit_segmentation_model(df, make_config(k_min=3, k_max=3, stability_resamples=0))
+    assert summary(kept, "clusters") == 3 and rows(kept, "merge", "merge_step").empty
+
+
+def test_defining_trait_is_the_trait_of_the_most_distinct_feature() -> None:
+    profile = pd.DataFrame(
+        [[0.2, 2.0, -0.1], [-1.5, 0.3, 0.9], [0.1, 0.2, -0.3], [0.0, -0.7, 0.0]],
+        columns=["frequency", "discount_share", "web_visits"],
+    )
+    traits = defining_traits(profile, TRAITS)
+    assert traits == [
+        ("discount_driven", "discount_share", "above"),
+        ("infrequent", "frequency", "below"),
+        ("typical", None, None),  # nothing 0.5 sd from average
+        ("full_price", "discount_share", "below"),
+    ]
+    # a feature without a trait is skipped: the next most distinct one decides
+    assert defining_traits(profile.iloc[[1]], {"discount_share": ("a", "b")}) == [
+        ("typical", None, None)
+    ]
+
+
+def test_clusters_too_small_to_describe_claim_nothing(blobs: pd.DataFrame) -> None:
+    config = make_config(k_min=3, k_max=3, stability_resamples=0, name_min_customers=250)
+    artifacts = fit_segmentation_model(blobs, config)
+    names = rows(artifacts, "cluster", "cluster_name")["text_value"].tolist()
+    assert names[:3] == [f"Cluster {i} (too few customers to describe)" for i in (1, 2, 3)]
+    traits = rows(artifacts, "cluster", "defining_trait")["text_value"].tolist()
+    assert traits == ["typical", "typical", "typical", "prospect"]

@@ -3,6 +3,7 @@
 -- The clustering features of every customer at every period end, with nulls replaced by what
 -- they mean: a customer who never ordered has recency = tenure, zero spend, zero rates.
 -- Training (Python) and assignment (SQL) both read this model, so they see the same values.
+-- Only buyers (is_buyer: a completed order to date) are clustered; the others are Prospects.
 with
 
 features as (
@@ -14,6 +15,7 @@ imputed as (
         customer_id,
         period_month_end,
         is_current_period,
+        frequency_to_date > 0 as is_buyer,
         coalesce(recency_days, tenure_days, 0) as recency_days,
         frequency_to_date as frequency,
         greatest(monetary_to_date, 0) as monetary,

@@ -1,15 +1,18 @@
 {{ config(materialized='table') }}
 
--- Every customer at every period end assigned to the nearest cluster centroid (Euclidean
--- distance in the scaled feature space; ties go to the lower cluster_id). Scoring runs here in
--- SQL, so it scales with the warehouse and history uses the same definitions as the fit: one
--- pass over the customer-months with a distance column per cluster, no cross join or window.
+-- Every customer at every period end in one cluster segment: a buyer (a completed order to date)
+-- in the cluster of the nearest fitted centroid (Euclidean distance in the scaled feature
+-- space; ties go to the lower centroid_id; a centroid merged into a neighbour for being too
+-- small belongs to that neighbour's cluster), a customer without a completed order in the
+-- prospects segment (not clustered). Scoring runs here in SQL, so it scales with the warehouse
+-- and history uses the same definitions as the fit: one pass over the customer-months with a
+-- distance column per centroid, no cross join or window.
 {%- set features = segmentation_setting('cluster_features') %}
-{#- One distance column per fitted cluster and an arg-min over them, instead of a cross join of
+{#- One distance column per fitted centroid and an arg-min over them, instead of a cross join of
     every customer-month with every centroid ranked by a window. #}
-{%- set cluster_ids = segmentation_fitted_cluster_ids() %}
+{%- set centroid_ids = segmentation_fitted_centroid_ids() %}
 {%- set distance_columns = [] %}
-{%- for cluster_id in cluster_ids %}{% do distance_columns.append('squared_distance_' ~ cluster_id) %}{% endfor %}
+{%- for centroid_id in centroid_ids %}{% do distance_columns.append('squared_distance_' ~ centroid_id) %}{% endfor %}
 
 with
 
@@ -30,19 +33,25 @@ artifacts as (
 ),
 
 centroids as (
-    -- one row per cluster, one centroid column per feature
+    -- one row per fitted centroid: one coordinate column per feature, and its cluster
     select
         {% for feature in features %}
-        max(case when artifacts.feature_name = '{{ feature }}' then artifacts.numeric_value end)
+        max(case when feature_name = '{{ feature }}' then numeric_value end)
             as {{ feature }}__centroid_z,
         {% endfor %}
-        clusters.cluster_id,
-        clusters.cluster_name
+        centroid_id,
+        max(cluster_id) as cluster_id
+    from artifacts
+    where artifact = 'centroid' and parameter_name = 'centroid_z'
+    group by centroid_id
+),
+
+prospect_segment as (
+    select
+        cluster_id,
+        cluster_name
     from clusters
-    inner join artifacts
-        on clusters.cluster_id = artifacts.cluster_id
-    where artifacts.artifact = 'centroid' and artifacts.parameter_name = 'centroid_z'
-    group by clusters.cluster_id, clusters.cluster_name
+    where is_prospect_segment
 ),
 
 scaling_wide as (
@@ -69,7 +78,8 @@ scaled as (
         ) / scaling_wide.{{ feature }}__scale as {{ feature }}__z,
         {% endfor %}
         features.customer_id,
-        features.period_month_end
+        features.period_month_end,
+        features.is_buyer
     from features
     cross join scaling_wide
 ),
@@ -77,60 +87,65 @@ scaled as (
 centroids_wide as (
     -- one row: every centroid coordinate as a column
     select
-        {% for cluster_id in cluster_ids %}
+        {% for centroid_id in centroid_ids %}
         {% for feature in features %}
-        max(case when cluster_id = {{ cluster_id }} then {{ feature }}__centroid_z end)
-            as c{{ cluster_id }}__{{ feature }},
+        max(case when centroid_id = {{ centroid_id }} then {{ feature }}__centroid_z end)
+            as c{{ centroid_id }}__{{ feature }},
         {% endfor %}
         {% endfor %}
-        count(*) as clusters
+        count(*) as fitted_centroids
     from centroids
 ),
 
 distances as (
     select
-        {% for cluster_id in cluster_ids %}
+        {% for centroid_id in centroid_ids %}
         (
             0
             {% for feature in features %}
-            + (scaled.{{ feature }}__z - centroids_wide.c{{ cluster_id }}__{{ feature }})
-            * (scaled.{{ feature }}__z - centroids_wide.c{{ cluster_id }}__{{ feature }})
+            + (scaled.{{ feature }}__z - centroids_wide.c{{ centroid_id }}__{{ feature }})
+            * (scaled.{{ feature }}__z - centroids_wide.c{{ centroid_id }}__{{ feature }})
             {% endfor %}
-        ) as squared_distance_{{ cluster_id }},
+        ) as squared_distance_{{ centroid_id }},
         {% endfor %}
         scaled.customer_id,
-        scaled.period_month_end
+        scaled.period_month_end,
+        scaled.is_buyer
     from scaled
     cross join centroids_wide
 ),
 
 nearest as (
     select
-        {% for cluster_id in cluster_ids %}
-        squared_distance_{{ cluster_id }},
-        {% endfor %}
-        least({{ distance_columns | join(', ') }})
-            as squared_distance,
         customer_id,
-        period_month_end
+        period_month_end,
+        is_buyer,
+        sqrt(least({{ distance_columns | join(', ') }})) as distance_to_centroid,
+        -- the nearest centroid; on a tie the lower centroid_id
+        case
+            {%- for centroid_id in centroid_ids %}
+            when squared_distance_{{ centroid_id }} = least({{ distance_columns | join(', ') }}) then {{ centroid_id }}
+            {%- endfor %}
+            else {{ centroid_ids[0] }}
+        end as centroid_id
     from distances
 ),
 
 assigned as (
-    -- the nearest centroid; on a tie the lower cluster_id
     select
         nearest.customer_id,
         nearest.period_month_end,
-        centroids.cluster_id,
-        centroids.cluster_name as cluster_segment,
-        sqrt(nearest.squared_distance) as distance_to_centroid
+        clusters.cluster_id,
+        clusters.cluster_name as cluster_segment,
+        case when nearest.is_buyer then nearest.distance_to_centroid end as distance_to_centroid
     from nearest
     inner join centroids
-        on centroids.cluster_id = case
-            {%- for cluster_id in cluster_ids %}
-            when nearest.squared_distance_{{ cluster_id }} = nearest.squared_distance then {{ cluster_id }}
-            {%- endfor %}
-            else {{ cluster_ids[0] }}
+        on nearest.centroid_id = centroids.centroid_id
+    cross join prospect_segment
+    inner join clusters
+        on clusters.cluster_id = case
+            when nearest.is_buyer then centroids.cluster_id
+            else prospect_segment.cluster_id
         end
 )
 

@@ -5,8 +5,9 @@
 --   composite: the segment's lifecycle stage (composite names are generated, but the merge keeps
 --     lifecycle as its last level, so every composite segment has one lifecycle stage except the
 --     catch-all mixes: those use 'mixed');
---   cluster: the cluster's value position (names are generated; cluster 1 has the highest value):
---     'top' for cluster 1, 'bottom' for the last cluster, 'middle' for the others.
+--   cluster: the cluster's defining trait (int_cluster_centroids.defining_trait: the catalog trait
+--     of the feature that sets the cluster apart most, 'typical' when none, 'prospect' for the
+--     prospects segment), so clusters with different defining traits get different rows.
 -- A segment without a playbook row has null objective and has_playbook false, and the test
 -- assert_every_segment_has_a_playbook fails naming it.
 with
@@ -23,6 +24,10 @@ composite as (
     select * from {{ ref('int_customer_composite_monthly') }}
 ),
 
+clusters as (
+    select * from {{ ref('int_cluster_centroids') }}
+),
+
 observed_segments as (
     select
         segmentation,
@@ -30,12 +35,6 @@ observed_segments as (
         min(segment_rank) as segment_rank
     from memberships
     group by 1, 2
-),
-
-cluster_count as (
-    select max(segment_rank) as last_cluster_rank
-    from observed_segments
-    where segmentation = 'cluster'
 ),
 
 composite_lifecycles as (
@@ -60,17 +59,14 @@ keyed_segments as (
                         when composite_lifecycles.lifecycle_stages = 1 then composite_lifecycles.lifecycle_stage
                         else 'mixed'
                     end
-            when observed_segments.segmentation = 'cluster'
-                then
-                    case
-                        when observed_segments.segment_rank = 1 then 'top'
-                        when observed_segments.segment_rank = cluster_count.last_cluster_rank then 'bottom'
-                        else 'middle'
-                    end
+            when observed_segments.segmentation = 'cluster' then clusters.defining_trait
             else observed_segments.segment
         end as playbook_segment
     from observed_segments
-    cross join cluster_count
+    left join clusters
+        on
+            observed_segments.segmentation = 'cluster'
+            and observed_segments.segment_rank = clusters.cluster_id
     left join composite_lifecycles
         on
             observed_segments.segmentation = 'composite'

@@ -1,5 +1,7 @@
 -- Every candidate k of the clustering with its quality scores and smallest segment, which k was
--- chosen and why, and the stability of the chosen solution across refits on resamples.
+-- chosen and why, the stability of the chosen solution across refits on resamples, and how many
+-- of its centroids were merged into a neighbour for holding under segmentation__min_segment_share
+-- (with one line per merge), so that no cluster is left under the share.
 with
 
 artifacts as (
@@ -27,7 +29,12 @@ summary as (
         max(case when parameter_name = 'stability_ari_mean' then numeric_value end) as stability_ari_mean,
         max(case when parameter_name = 'stability_ari_min' then numeric_value end) as stability_ari_min,
         max(case when parameter_name = 'stability_ari_max' then numeric_value end) as stability_ari_max,
-        max(case when parameter_name = 'chosen_k_reason' then text_value end) as chosen_k_reason
+        max(case when parameter_name = 'chosen_k_reason' then text_value end) as chosen_k_reason,
+        max(case when parameter_name = 'clusters' then numeric_value end) as clusters,
+        max(case when parameter_name = 'merged_centroids' then numeric_value end) as merged_centroids,
+        max(case when parameter_name = 'smallest_cluster_share' then numeric_value end) as smallest_cluster_share,
+        max(case when parameter_name = 'population_share' then numeric_value end) as buyer_share,
+        max(case when parameter_name = 'merges' then text_value end) as merge_log
     from artifacts
     where artifact = 'summary'
 ),
@@ -39,7 +46,12 @@ diagnostics as (
         summary.stability_ari_mean,
         summary.stability_ari_min,
         summary.stability_ari_max,
-        summary.chosen_k_reason
+        summary.chosen_k_reason,
+        cast(summary.clusters as {{ dbt.type_int() }}) as clusters_after_merges,
+        cast(summary.merged_centroids as {{ dbt.type_int() }}) as merged_centroids,
+        summary.smallest_cluster_share,
+        summary.buyer_share,
+        case when candidates.is_chosen then summary.merge_log end as merge_log
     from candidates
     cross join summary
 )
