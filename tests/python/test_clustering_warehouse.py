@@ -142,3 +142,29 @@ def test_playbook_rows_follow_the_defining_trait(demo_warehouse: DbtResult) -> N
                 assert (first.objective, first.offer) != (second.objective, second.offer)
     prospects = rows[rows["defining_trait"] == "prospect"]
     assert prospects["offer"].str.contains("first order").all() and len(prospects) == 1
+
+
+PLANTED_PERSONA_PHRASES = {
+    "vip_loyalist": ("completed orders", "net revenue per customer", "order value"),
+    "bargain_hunter": ("discount share", "return rate"),
+    "lapsed_one_timer": ("days since the last order",),
+    "new_enthusiast": ("days since signup", "app share"),
+    "steady_regular": ("store share of orders", "completed orders", "grocery"),
+    "prospect": ("completed orders",),
+}
+
+
+def test_each_cluster_persona_mentions_its_planted_trait(demo_warehouse: DbtResult) -> None:
+    majority = _majority_personas(demo_warehouse)
+    personas = dict(
+        demo_warehouse.query(
+            "select segment, persona from main_marts.dim_segments where segmentation = 'cluster'"
+        )
+    )
+    for row in majority.itertuples(index=False):
+        persona = personas[row.cluster_segment]
+        sets_apart = persona.split("What sets them apart: ")[1]
+        assert any(phrase in sets_apart for phrase in PLANTED_PERSONA_PHRASES[row.persona]), (
+            row.persona,
+            persona,
+        )

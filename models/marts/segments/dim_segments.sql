@@ -1,7 +1,7 @@
 -- The segment summary: one row per segmentation and segment as of the as-of date with size and
 -- shares, averages and medians of value and behaviour, engagement, satisfaction, the top
--- categories, the dominant channel and region, and a persona sentence generated from the
--- figures of the same row compared with all customers.
+-- categories, the dominant channel and region, and a persona sentence (segment_personas: what
+-- sets the segment apart from all customers, with the count behind every figure).
 with
 
 analysis_window as (
@@ -120,9 +120,7 @@ overall as (
     select
         segmentation,
         sum(customers) as all_customers,
-        sum(net_revenue) as all_net_revenue,
-        sum(avg_frequency * customers) / sum(customers) as all_avg_frequency,
-        sum(net_revenue) / nullif(sum(avg_frequency * customers), 0) as all_avg_order_value
+        sum(net_revenue) as all_net_revenue
     from sized
     group by segmentation
 ),
@@ -276,43 +274,19 @@ described as (
             and shares.segment = potential_rules.potential_tier
 ),
 
+segment_personas as (
+    select * from {{ ref('segment_personas') }}
+),
+
 personas as (
     select
         described.*,
-        {{ dbt.concat([
-            segmentation_format_number('customers'), "' customers ('",
-            segmentation_format_number('100 * customer_share', 1), "'% of all) with '",
-            segmentation_format_number('100 * coalesce(revenue_share, 0)', 1), "'% of net revenue. '",
-            "case when avg_frequency = 0 then 'They have not completed an order yet'"
-            ~ " else 'They order ' || case"
-            ~ " when avg_frequency >= 1.5 * all_avg_frequency then 'far more often than average'"
-            ~ " when avg_frequency >= 1.1 * all_avg_frequency then 'more often than average'"
-            ~ " when avg_frequency <= 0.5 * all_avg_frequency then 'far less often than average'"
-            ~ " when avg_frequency <= 0.9 * all_avg_frequency then 'less often than average'"
-            ~ " else 'about as often as average' end"
-            ~ " || ' (' || " ~ segmentation_format_number('avg_frequency', 1) ~ " || ' orders vs '"
-            ~ " || " ~ segmentation_format_number('all_avg_frequency', 1) ~ " || '), last bought a median '"
-            ~ " || " ~ segmentation_format_number('median_recency_days') ~ " || ' days ago and spend '"
-            ~ " || " ~ segmentation_format_number('avg_order_value') ~ " || ' per order (all: '"
-            ~ " || " ~ segmentation_format_number('all_avg_order_value') ~ " || ')' end",
-            "'.'",
-            "case when avg_email_open_rate is null then ''"
-            ~ " else ' Email open rate ' || " ~ segmentation_format_number('100 * avg_email_open_rate') ~ " || '%' end",
-            "case when net_promoter_score is null then ''"
-            ~ " else case when avg_email_open_rate is null then ' NPS ' else ', NPS ' end || "
-            ~ segmentation_format_number('net_promoter_score') ~ " end",
-            "case when avg_email_open_rate is null and net_promoter_score is null then '' else '.' end",
-            "case when dominant_channel is null then '' else ' Mostly ' || dominant_channel || ' orders ('"
-            ~ " || " ~ segmentation_format_number('100 * dominant_channel_share') ~ " || '%)' end",
-            "case when dominant_channel is null then ' Mostly in ' else ', mostly in ' end",
-            "dominant_region", "' ('", segmentation_format_number('100 * dominant_region_share'), "'%)'",
-            "case when top_category is null then '' else '; top category ' || top_category || ' ('"
-            ~ " || " ~ segmentation_format_number('100 * top_category_share') ~ " || '% of spend)' end",
-            "'.'",
-        ]) }} as persona
+        coalesce(segment_personas.persona, '') as persona
     from described
-    inner join overall
-        on described.segmentation = overall.segmentation
+    left join segment_personas
+        on
+            described.segmentation = segment_personas.segmentation
+            and described.segment = segment_personas.segment
 )
 
 select * from personas
