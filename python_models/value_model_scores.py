@@ -1,9 +1,10 @@
-"""Score every distinct purchase summary with the fitted BG/NBD model, batch by batch.
+"""Score every distinct purchase summary with the chosen purchase model, batch by batch.
 
 The input (int_value_model_score_inputs) is read as a stream of Arrow record batches and the
 result is returned as a record-batch reader, so no step holds all rows in memory. "history"
 rows are scored with the "current" fit over segmentation__clv_horizon_days; "holdout" rows with
-the "calibration" fit over the holdout days.
+the "calibration" fit over the holdout days. discounted_expected_orders discounts each month of
+the horizon at segmentation__clv_discount_rate (annual).
 """
 
 import pyarrow as pa
@@ -21,6 +22,7 @@ SCHEMA = pa.schema(
         ("horizon_days", pa.int64()),
         ("probability_alive", pa.float64()),
         ("expected_orders", pa.float64()),
+        ("discounted_expected_orders", pa.float64()),
     ]
 )
 
@@ -30,6 +32,7 @@ def model(dbt, session):
     params = to_pandas(dbt.ref("value_model_fit"))
     fits = {period: rows for period, rows in params.groupby("fit_period")}
     batch_size = int(dbt.config.get("batch_size"))
+    discount_rate = float(dbt.config.get("discount_rate"))
 
     def batches():
         for inputs in iter_pandas_batches(dbt.ref("int_value_model_score_inputs"), batch_size):
@@ -37,7 +40,7 @@ def model(dbt, session):
                 fit = fits.get(FIT_FOR_SCORE_SET[score_set])
                 if fit is None:  # no calibration period in the data: nothing to validate
                     continue
-                scored = score_purchase_summaries(rows, fit)
+                scored = score_purchase_summaries(rows, fit, discount_rate)
                 yield pa.RecordBatch.from_pandas(
                     scored[SCHEMA.names], schema=SCHEMA, preserve_index=False
                 )

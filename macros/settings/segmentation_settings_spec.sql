@@ -21,6 +21,8 @@
         'clv_horizon_days': {'kind': 'integer', 'min': 1, 'max': 3650},
         'clv_holdout_months': {'kind': 'integer', 'min': 1, 'max': 24},
         'clv_penalizer': {'kind': 'number', 'min': 0.0, 'max': 100.0, 'min_inclusive': true},
+        'clv_discount_rate': {'kind': 'number', 'min': 0.0, 'max': 1.0, 'min_inclusive': true},
+        'clv_margin': {'kind': 'number', 'min': 0.0, 'max': 1.0, 'max_inclusive': true},
         'engaged_open_rate': {'kind': 'number', 'min': 0.0, 'max': 1.0},
         'engaged_sessions_90d': {'kind': 'integer', 'min': 0, 'max': 10000},
         'control_group_share': {'kind': 'number', 'min': 0.0, 'max': 0.5},

@@ -22,7 +22,8 @@
 
     {%- elif kind == 'number' -%}
         {%- set below = value < rule['min'] if rule.get('min_inclusive', false) else value <= rule['min'] -%}
-        {%- if is_bool or value is not number or below or value >= rule['max'] -%}
+        {%- set above = value > rule['max'] if rule.get('max_inclusive', false) else value >= rule['max'] -%}
+        {%- if is_bool or value is not number or below or above -%}
             {{ exceptions.raise_compiler_error(fail) }}
         {%- endif -%}
         {{ return(value | float) }}
@@ -83,6 +84,8 @@
     {%- elif kind == 'number' -%}
         {%- if rule.get('min_inclusive', false) -%}
             {%- set text = "a number from " ~ rule['min'] ~ " (inclusive) to below " ~ rule['max'] -%}
+        {%- elif rule.get('max_inclusive', false) -%}
+            {%- set text = "a number above " ~ rule['min'] ~ " and at most " ~ rule['max'] -%}
         {%- else -%}
             {%- set text = "a number strictly between " ~ rule['min'] ~ " and " ~ rule['max'] -%}
         {%- endif -%}

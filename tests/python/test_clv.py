@@ -17,14 +17,14 @@ from segmentation.clv import (
     bgnbd_expected_purchases,
     bgnbd_log_likelihood,
     bgnbd_probability_alive,
+    chosen_params,
     collapse_summary,
+    discounted_purchases,
     fit_bgnbd,
     fit_gamma_gamma,
     fit_value_models,
     gamma_gamma_expected_value,
     gamma_gamma_log_likelihood,
-    params_from_table,
-    predicted_value,
     score_customers,
     simulate_bgnbd,
     simulate_gamma_gamma,
@@ -414,27 +414,29 @@ def test_gamma_gamma_expected_value() -> None:
         gamma_gamma_expected_value({"p": 6.0, "q": 0.9, "v": 15.0}, x, m)
 
 
-def test_predicted_value_discounts_by_month() -> None:
-    bg, gg = TRUE_BGNBD, TRUE_GAMMA_GAMMA
-    x, t_x, T, m = np.array([0, 3, 12]), np.array([0.0, 100.0, 300.0]), 320.0, np.array([0, 20, 35])
-    undiscounted = predicted_value(bg, gg, 365.0, x, t_x, T, m)
-    orders = bgnbd_expected_purchases(bg, 365.0, x, t_x, T)
-    np.testing.assert_allclose(undiscounted, orders * gamma_gamma_expected_value(gg, x, m))
-    np.testing.assert_allclose(
-        predicted_value(bg, gg, 365.0, x, t_x, T, m, discount_rate=0.0), undiscounted
-    )
-    # Twelve whole months, discounted at the end of each (the lifetimes convention).
+def test_discounted_purchases_discount_each_month_at_the_annual_rate() -> None:
+    bg = TRUE_BGNBD
+    x, t_x, T = np.array([0.0, 3.0, 12.0]), np.array([0.0, 100.0, 300.0]), np.full(3, 320.0)
     month = 365.25 / 12
-    horizon = 12 * month
+    horizon = np.full(3, 12 * month)
+    undiscounted = discounted_purchases("bg_nbd", bg, horizon, x, t_x, T, 0.0, 1.0)
+    np.testing.assert_allclose(undiscounted, bgnbd_expected_purchases(bg, 12 * month, x, t_x, T))
+    # Twelve whole months, month k discounted by 1.1^-(k/12).
     cumulative = [bgnbd_expected_purchases(bg, k * month, x, t_x, T) for k in range(13)]
-    by_month = sum((cumulative[k] - cumulative[k - 1]) / 1.01**k for k in range(1, 13))
-    discounted = predicted_value(bg, gg, horizon, x, t_x, T, m, discount_rate=0.01)
-    np.testing.assert_allclose(discounted, by_month * gamma_gamma_expected_value(gg, x, m))
-    assert np.all(discounted < predicted_value(bg, gg, horizon, x, t_x, T, m))
-    weekly = predicted_value(
-        {**bg, "alpha": bg["alpha"] / 7}, gg, horizon / 7, x, t_x / 7, T / 7, m,
-        discount_rate=0.01, time_unit="week",
-    )  # fmt: skip
+    by_month = sum((cumulative[k] - cumulative[k - 1]) / 1.1 ** (k / 12) for k in range(1, 13))
+    discounted = discounted_purchases("bg_nbd", bg, horizon, x, t_x, T, 0.1, 1.0)
+    np.testing.assert_allclose(discounted, by_month)
+    assert np.all(discounted < undiscounted)
+    # a partial last month is discounted by the fraction of the year it ends at
+    partial = discounted_purchases("bg_nbd", bg, np.full(3, 1.5 * month), x, t_x, T, 0.1, 1.0)
+    first = cumulative[1] / 1.1 ** (1 / 12)
+    rest = (bgnbd_expected_purchases(bg, 1.5 * month, x, t_x, T) - cumulative[1]) / 1.1 ** (
+        1.5 / 12
+    )
+    np.testing.assert_allclose(partial, first + rest)
+    weekly = discounted_purchases(
+        "bg_nbd", {**bg, "alpha": bg["alpha"] / 7}, horizon / 7, x, t_x / 7, T / 7, 0.1, 7.0
+    )
     np.testing.assert_allclose(weekly, discounted, rtol=1e-9)
 
 
@@ -443,16 +445,20 @@ def test_predicted_value_discounts_by_month() -> None:
 
 def test_fit_value_models_returns_one_tidy_parameter_table(daily_summary: pd.DataFrame) -> None:
     table = fit_value_models(daily_summary, CONFIG)
-    assert list(table.columns) == list(clv.PARAMS_TABLE_COLUMNS)
+    assert list(table.columns) == list(clv.FIT_TABLE_COLUMNS)
     assert table["parameter_value"].dtype == np.float64
     assert table["customers_used"].dtype == np.int64
     assert set(table["time_unit"]) == {"day"}
+    assert np.all(np.isfinite(table["parameter_value"]))
     names = table.groupby("model")["parameter_name"].apply(list).to_dict()
     assert names == {
         "bg_nbd": ["r", "alpha", "a", "b", "log_likelihood", "converged"],
+        "mbg_nbd": ["r", "alpha", "a", "b", "log_likelihood", "converged"],
+        "simple": ["population_rate", "mean_gap", "converged"],
         "gamma_gamma": [
             "p", "q", "v", "log_likelihood", "converged", "frequency_monetary_correlation",
         ],
+        "simple_spend": ["population_mean", "converged"],
     }  # fmt: skip
     used = table.groupby("model")["customers_used"].unique().to_dict()
     assert list(used["bg_nbd"]) == [len(daily_summary)]
@@ -462,8 +468,14 @@ def test_fit_value_models_returns_one_tidy_parameter_table(daily_summary: pd.Dat
     direct = fit_bgnbd(daily_summary["frequency"], daily_summary["recency"], daily_summary["T"])
     for name in clv.BGNBD_PARAMS:
         assert values["bg_nbd", name] == pytest.approx(direct[name], rel=1e-6)
-    bg, gg, unit = params_from_table(table)
-    assert unit == "day" and list(bg) == list(clv.BGNBD_PARAMS) and list(gg) == ["p", "q", "v"]
+    # simulated from BG/NBD, both models fit; without a holdout the likelihood decides
+    chosen = set(table.loc[table["is_chosen"], "model"])
+    assert chosen == {"bg_nbd", "gamma_gamma"}, table["choice_reason"].iloc[0]
+    assert table["choice_reason"].iloc[0].startswith("bg_nbd: higher log-likelihood")
+    assert set(table["fit_status"]) == {"ok"}
+    purchase, bg, spend, gg, unit = chosen_params(table)
+    assert (purchase, spend, unit) == ("bg_nbd", "gamma_gamma", "day")
+    assert list(bg) == list(clv.BGNBD_PARAMS) and list(gg) == ["p", "q", "v"]
 
 
 def test_fit_value_models_in_weeks_rescales_alpha_only(daily_summary: pd.DataFrame) -> None:
@@ -501,23 +513,34 @@ def test_score_customers_is_the_reference_for_sql_scoring(daily_summary: pd.Data
     assert list(scores.columns) == ["customer_id", *clv.SCORE_COLUMNS]
     assert scores["customer_id"].tolist() == daily_summary["customer_id"].tolist()
     assert np.all(np.isfinite(scores[list(clv.SCORE_COLUMNS)].to_numpy()))
-    bg, gg, _ = params_from_table(table)
+    _, bg, _, gg, _ = chosen_params(table)
     x, t_x, T = (daily_summary[c] for c in ("frequency", "recency", "T"))
     np.testing.assert_allclose(scores["probability_alive"], bgnbd_probability_alive(bg, x, t_x, T))
     np.testing.assert_allclose(
         scores["expected_orders"], bgnbd_expected_purchases(bg, 365.0, x, t_x, T)
     )
     np.testing.assert_allclose(
-        scores["predicted_value"], scores["expected_orders"] * scores["expected_order_value"]
+        scores["expected_order_value"],
+        gamma_gamma_expected_value(gg, x, daily_summary["monetary_value"].fillna(0)),
     )
+    np.testing.assert_allclose(
+        scores["predicted_revenue"], scores["expected_orders"] * scores["expected_order_value"]
+    )
+    # no discount and a margin of 1: the value is the revenue
+    np.testing.assert_allclose(scores["predicted_value"], scores["predicted_revenue"])
     # A table in weeks scores the same customers (days in, horizon in days) identically.
     weeks = table.copy()
     weeks["time_unit"] = "week"
-    is_alpha = (weeks["model"] == "bg_nbd") & (weeks["parameter_name"] == "alpha")
+    is_alpha = weeks["model"].isin(["bg_nbd", "mbg_nbd"]) & (weeks["parameter_name"] == "alpha")
     weeks.loc[is_alpha, "parameter_value"] /= 7
+    weeks = weeks[weeks["model"] != "simple"]  # not chosen, and its rate is per day
     pd.testing.assert_frame_equal(score_customers(daily_summary, weeks, horizon=365.0), scores)
-    discounted = score_customers(daily_summary, table, horizon=365.0, discount_rate=0.01)
-    assert np.all(discounted["predicted_value"] <= scores["predicted_value"])
+    money = score_customers(
+        daily_summary, table, horizon=365.0, annual_discount_rate=0.1, margin=0.3
+    )
+    np.testing.assert_allclose(money["predicted_revenue"], scores["predicted_revenue"])
+    assert np.all(money["predicted_value"] < 0.3 * scores["predicted_revenue"] + 1e-12)
+    assert np.all(money["predicted_value"] > 0.3 * scores["predicted_revenue"] / 1.1 - 1e-12)
 
 
 # --------------------------------------------------------------------------- validation

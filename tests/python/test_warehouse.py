@@ -18,6 +18,7 @@ MARTS = [
     "fct_cluster_diagnostics",
     "dim_value_model_parameters",
     "fct_value_model_holdout",
+    "fct_value_model_alive_calibration",
     "dim_segment_playbook",
     "dim_migration_pathways",
     "fct_customer_actions",
@@ -25,7 +26,7 @@ MARTS = [
     "fct_quarantined_rows",
     "fct_source_row_counts",
 ]
-NON_EMPTY_MARTS = MARTS[:12]
+NON_EMPTY_MARTS = MARTS[:13]
 
 
 def test_every_mart_is_built_and_not_empty(demo_warehouse: DbtResult) -> None:

@@ -13,6 +13,7 @@ periods as (
     select
         as_of_date,
         as_of_month_end,
+        first_month_end,
         {{ segmentation_month_end(dbt.dateadd('month', -holdout_months, 'as_of_month_end')) }}
             as calibration_month_end
     from analysis_window

@@ -1,8 +1,8 @@
--- The distinct purchase summaries to score with the fitted BG/NBD model, so that the cost of
--- scoring grows with distinct (repeat orders, span, age) combinations, not with customers x
--- periods. "history": every customer and period end, over segmentation__clv_horizon_days, with
--- the current fit. "holdout": the calibration period end, over the holdout days, with the
--- calibration fit.
+-- The distinct purchase summaries to score with the chosen purchase model, so that the cost of
+-- scoring grows with distinct (repeat purchase days, first-to-last days, age) combinations, not
+-- with customers x periods. "history": every customer and period end, over
+-- segmentation__clv_horizon_days, with the current fit. "holdout": the calibration period end,
+-- over the holdout days, with the calibration fit.
 {%- set horizon_days = segmentation_setting('clv_horizon_days') %}
 
 with
@@ -18,9 +18,9 @@ periods as (
 history_inputs as (
     select distinct
         'history' as score_set,
-        repeat_orders as frequency,
-        repeat_span_days as recency_days,
-        customer_age_days as age_days,
+        repeat_purchase_days as frequency,
+        first_to_last_days as recency_days,
+        age_days,
         {{ horizon_days }} as horizon_days
     from summary
 ),
@@ -28,13 +28,14 @@ history_inputs as (
 holdout_inputs as (
     select distinct
         'holdout' as score_set,
-        summary.repeat_orders as frequency,
-        summary.repeat_span_days as recency_days,
-        summary.customer_age_days as age_days,
+        summary.repeat_purchase_days as frequency,
+        summary.first_to_last_days as recency_days,
+        summary.age_days,
         {{ segmentation_days_between('periods.calibration_month_end', 'periods.as_of_date') }} as horizon_days
     from summary
     inner join periods
         on summary.period_month_end = periods.calibration_month_end
+    where periods.calibration_month_end < periods.as_of_month_end
 ),
 
 score_inputs as (

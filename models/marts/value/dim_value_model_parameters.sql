@@ -1,20 +1,32 @@
--- The fitted customer-value model parameters: one row per fit, model and parameter.
+-- The fitted customer-value model parameters: one row per fit, model and parameter, with which
+-- models each fit scores with, why, and whether the holdout validated it.
 with
 
 fit as (
     select * from {{ ref('value_model_fit') }}
 ),
 
+validation as (
+    select * from {{ ref('int_value_model_validation') }}
+),
+
 parameters as (
     select
-        fit_period,
-        model,
-        parameter_name,
-        parameter_value,
-        time_unit,
-        cast(fit_end_date as date) as fit_end_date,
-        customers_used
+        fit.fit_period,
+        fit.model,
+        fit.parameter_name,
+        fit.parameter_value,
+        fit.time_unit,
+        cast(fit.fit_end_date as date) as fit_end_date,
+        fit.customers_used,
+        fit.is_chosen,
+        fit.fit_status,
+        fit.choice_reason,
+        validation.value_model_status,
+        validation.validation_summary
     from fit
+    left join validation
+        on fit.fit_period = validation.fit_period
 )
 
 select * from parameters

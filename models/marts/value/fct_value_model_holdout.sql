@@ -1,98 +1,83 @@
 -- Holdout validation of the customer-value model: fitted on history up to the calibration
--- month end, its expected orders for the holdout days that followed are compared with the
--- completed orders that happened, per bucket of repeat orders at calibration and in total.
+-- month end, its predictions for the holdout that followed (purchase days and revenue) are
+-- compared with what happened, per bucket of repeat purchase days at calibration and in total,
+-- with the status of the validation (int_value_model_validation).
 with
 
-summary as (
-    select * from {{ ref('int_customer_value_summary_monthly') }}
-),
-
-features as (
-    select * from {{ ref('int_customer_features_monthly') }}
+outcomes as (
+    select * from {{ ref('int_value_model_holdout_customers') }}
 ),
 
 periods as (
     select * from {{ ref('int_value_model_periods') }}
 ),
 
-scores as (
-    select * from {{ ref('value_model_scores') }}
-    where score_set = 'holdout'
+validation as (
+    select * from {{ ref('int_value_model_validation') }}
+    where fit_period = 'calibration'
 ),
 
-calibration_customers as (
+buckets as (
     select
-        summary.customer_id,
-        summary.repeat_orders,
-        summary.completed_orders_to_date,
-        scores.horizon_days,
-        -- fixed-point before summing: parallel sums of doubles are not bit-for-bit repeatable
-        cast(scores.expected_orders as {{ dbt.type_numeric() }}) as expected_orders
-    from summary
-    inner join periods
-        on summary.period_month_end = periods.calibration_month_end
-    inner join scores
-        on
-            summary.repeat_orders = scores.frequency
-            and summary.repeat_span_days = scores.recency_days
-            and summary.customer_age_days = scores.age_days
-),
-
-outcomes as (
-    select
-        calibration_customers.*,
-        features.frequency_to_date - calibration_customers.completed_orders_to_date as actual_orders,
-        case
-            when calibration_customers.repeat_orders >= 7 then '7+'
-            else cast(calibration_customers.repeat_orders as {{ dbt.type_string() }})
-        end as repeat_orders_bucket
-    from calibration_customers
-    inner join features
-        on calibration_customers.customer_id = features.customer_id
-    where features.is_current_period
-),
-
-by_bucket as (
-    select
-        repeat_orders_bucket,
-        min(repeat_orders) as bucket_order,
+        repeat_purchase_days_bucket,
+        min(bucket_order) as bucket_order,
         count(*) as customers,
-        max(horizon_days) as holdout_days,
-        sum(expected_orders) as predicted_orders,
-        sum(actual_orders) as actual_orders
+        max(holdout_days) as holdout_days,
+        sum(predicted_purchase_days) as predicted_purchase_days,
+        sum(actual_purchase_days) as actual_purchase_days,
+        sum(predicted_revenue) as predicted_revenue,
+        sum(actual_revenue) as actual_revenue
     from outcomes
-    group by repeat_orders_bucket
+    group by repeat_purchase_days_bucket
 
     union all
 
     select
-        'total' as repeat_orders_bucket,
+        'total' as repeat_purchase_days_bucket,
         1000000 as bucket_order,
         count(*) as customers,
-        max(horizon_days) as holdout_days,
-        sum(expected_orders) as predicted_orders,
-        sum(actual_orders) as actual_orders
+        max(holdout_days) as holdout_days,
+        sum(predicted_purchase_days) as predicted_purchase_days,
+        sum(actual_purchase_days) as actual_purchase_days,
+        sum(predicted_revenue) as predicted_revenue,
+        sum(actual_revenue) as actual_revenue
     from outcomes
 ),
 
 holdout as (
     select
-        by_bucket.repeat_orders_bucket,
-        cast(by_bucket.bucket_order as {{ dbt.type_bigint() }}) as bucket_order,
+        buckets.repeat_purchase_days_bucket,
+        cast(buckets.bucket_order as {{ dbt.type_bigint() }}) as bucket_order,
         periods.calibration_month_end,
         periods.as_of_date as holdout_end_date,
-        cast(by_bucket.holdout_days as {{ dbt.type_bigint() }}) as holdout_days,
-        cast(by_bucket.customers as {{ dbt.type_bigint() }}) as customers,
-        cast(by_bucket.predicted_orders as {{ segmentation_type_double() }}) as predicted_orders,
-        cast(by_bucket.actual_orders as {{ dbt.type_bigint() }}) as actual_orders,
-        cast(by_bucket.predicted_orders - by_bucket.actual_orders as {{ segmentation_type_double() }}) as error_orders,
+        cast(buckets.holdout_days as {{ dbt.type_bigint() }}) as holdout_days,
+        cast(buckets.customers as {{ dbt.type_bigint() }}) as customers,
         cast(
-            (by_bucket.predicted_orders - by_bucket.actual_orders) / nullif(by_bucket.actual_orders, 0)
+            buckets.customers * 1.0 / sum(case when buckets.bucket_order < 1000000 then buckets.customers end) over ()
             as {{ segmentation_type_double() }}
-        ) as relative_error
-    from by_bucket
+        ) as customer_share,
+        -- purchase days (the models' unit: several orders on one day are one purchase)
+        cast(buckets.predicted_purchase_days as {{ segmentation_type_double() }}) as predicted_purchase_days,
+        cast(buckets.actual_purchase_days as {{ dbt.type_bigint() }}) as actual_purchase_days,
+        cast(buckets.predicted_purchase_days - buckets.actual_purchase_days as {{ segmentation_type_double() }})
+            as purchase_days_error,
+        cast(
+            (buckets.predicted_purchase_days - buckets.actual_purchase_days) / nullif(buckets.actual_purchase_days, 0)
+            as {{ segmentation_type_double() }}
+        ) as purchase_days_relative_error,
+        -- net revenue
+        cast(buckets.predicted_revenue as {{ segmentation_type_double() }}) as predicted_revenue,
+        cast(buckets.actual_revenue as {{ segmentation_type_double() }}) as actual_revenue,
+        cast(buckets.predicted_revenue - buckets.actual_revenue as {{ segmentation_type_double() }}) as revenue_error,
+        cast(
+            (buckets.predicted_revenue - buckets.actual_revenue) / nullif(buckets.actual_revenue, 0)
+            as {{ segmentation_type_double() }}
+        ) as revenue_relative_error,
+        validation.value_model_status
+    from buckets
     cross join periods
-    where by_bucket.customers > 0
+    cross join validation
+    where buckets.customers > 0
 )
 
 select * from holdout
