@@ -190,3 +190,32 @@ def test_probability_alive_ranks_dropped_out_customers_below_alive_ones() -> Non
     scores = clv.score_customers(summary, table, 365.0)
     truth = np.asarray(alive)[summary["customer_id"].to_numpy()]
     assert _auc(scores["probability_alive"].to_numpy(), truth) >= 0.8
+
+
+def test_rows_the_chosen_model_cannot_evaluate_get_the_simple_estimate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ages = np.floor(np.random.default_rng(12).uniform(60, 700, 500))
+    frame = _summary(clv.simulate_bgnbd(500, **TRUE_MBGNBD, T=ages, seed=13))
+    table = clv.fit_value_models(frame, CONFIG)
+    inputs = frame.rename(columns={"recency": "recency_days", "T": "age_days"}).assign(
+        horizon_days=365
+    )[["frequency", "recency_days", "age_days", "horizon_days"]]
+    expected = clv.score_purchase_summaries(inputs, table, 0.1)
+    from segmentation.value import scoring
+
+    real = scoring.expected_purchases
+
+    def overflowing(model, params, t, x, tx, age):
+        values = np.asarray(real(model, params, t, x, tx, age), dtype=float).copy()
+        if model != "simple":
+            values[np.asarray(x) > 5] = np.nan
+        return values
+
+    monkeypatch.setattr(scoring, "expected_purchases", overflowing)
+    scored = clv.score_purchase_summaries(inputs, table, 0.1)
+    columns = ["probability_alive", "expected_orders", "discounted_expected_orders"]
+    assert np.all(np.isfinite(scored[columns].to_numpy()))
+    fine = inputs["frequency"].to_numpy() <= 5
+    assert (~fine).any()
+    pd.testing.assert_frame_equal(scored[fine], expected[fine])

@@ -54,6 +54,7 @@ final as (
         segments.probability_alive,
         segments.expected_orders,
         segments.expected_order_value,
+        segments.predicted_revenue,
         segments.predicted_value,
         -- behaviour
         features.frequency_to_date,

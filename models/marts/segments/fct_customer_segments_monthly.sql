@@ -46,6 +46,7 @@ customer_segments as (
         customer_values.probability_alive,
         customer_values.expected_orders,
         customer_values.expected_order_value,
+        customer_values.predicted_revenue,
         customer_values.predicted_value,
         -- value
         features.recency_days,

@@ -22,7 +22,7 @@ import pandas as pd
 from segmentation.value.beta_geo import _probability_alive
 from segmentation.value.fitting import EXPECTED_PURCHASES, chosen_params
 from segmentation.value.modified_beta_geo import _mbgnbd_probability_alive
-from segmentation.value.simple import SIMPLE_MODEL, simple_probability_alive
+from segmentation.value.simple import SIMPLE_MODEL, SIMPLE_PARAMS, simple_probability_alive
 from segmentation.value.utils import (
     BGNBD_MODEL,
     DAYS_PER_MONTH,
@@ -140,11 +140,24 @@ def score_purchase_summaries(
     scored["discounted_expected_orders"] = discounted_purchases(
         model, params, horizon, x, tx, age, rate, unit_days
     )
-    for column in ("probability_alive", "expected_orders", "discounted_expected_orders"):
-        values = scored[column].to_numpy(float)
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"{model} gave non-finite {column} (a bug: please report)")
+    columns = ["probability_alive", "expected_orders", "discounted_expected_orders"]
+    broken = ~np.isfinite(scored[columns].to_numpy(float)).all(axis=1)
+    if broken.any():
+        # never NaN: rows the chosen model cannot evaluate get the fit's simple estimate
+        simple = _simple_params(params_table)
+        x, tx, age, t = x[broken], tx[broken], age[broken], horizon[broken]
+        scored.loc[broken, columns[0]] = probability_alive(SIMPLE_MODEL, simple, x, tx, age)
+        scored.loc[broken, columns[1]] = expected_purchases(SIMPLE_MODEL, simple, t, x, tx, age)
+        scored.loc[broken, columns[2]] = discounted_purchases(
+            SIMPLE_MODEL, simple, t, x, tx, age, rate, unit_days
+        )
     return scored
+
+
+def _simple_params(params_table: pd.DataFrame) -> dict[str, float]:
+    rows = params_table[params_table["model"] == SIMPLE_MODEL]
+    values = dict(zip(rows["parameter_name"], rows["parameter_value"].astype(float), strict=True))
+    return {name: values[name] for name in SIMPLE_PARAMS}
 
 
 def score_customers(

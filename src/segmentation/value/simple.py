@@ -1,11 +1,12 @@
 """The stated simple estimates used when every fitted model is degenerate.
 
 Purchases ("simple"): each customer buys at a rate shrunk toward the population rate, and is
-alive with a probability that decays with the silence since the last purchase relative to the
-typical gap between repeat purchases:
+alive until the silence since the last purchase exceeds their usual gap, then with a probability
+that decays with every further gap:
 
     rate_i = (x + 1) / (T + 1 / population_rate)       (one pseudo-purchase at the pooled rate)
-    P(alive)_i = exp(-(T - t_x) / mean_gap)
+    gap_i = (t_x + mean_gap) / (x + 1)                 (own gaps, shrunk with one pooled gap)
+    P(alive)_i = exp(-max(0, T - t_x - gap_i) / gap_i)
     E[purchases in t] = P(alive)_i * rate_i * t
 
 Spend ("simple_spend"): the customer's mean value per repeat purchase day shrunk toward the
@@ -52,9 +53,13 @@ def fit_simple(frequency: Any, recency: Any, T: Any, weights: Any = None) -> dic
 def simple_probability_alive(
     params: dict[str, float], frequency: Any, recency: Any, T: Any
 ) -> np.ndarray:
-    """Return exp(-(T - t_x) / mean_gap): 1 right after a purchase, falling with silence."""
-    _, tx, age = _check_bgnbd_data(frequency, recency, T, strict_recency=False)
-    return np.exp(-(age - tx) / float(params["mean_gap"]))
+    """Return exp(-max(0, T - t_x - gap) / gap), gap = (t_x + mean_gap) / (x + 1).
+
+    1 while the silence is within the customer's usual gap, then falling with every further gap.
+    """
+    x, tx, age = _check_bgnbd_data(frequency, recency, T, strict_recency=False)
+    gap = (tx + float(params["mean_gap"])) / (x + 1.0)
+    return np.exp(-np.maximum(age - tx - gap, 0.0) / gap)
 
 
 def simple_expected_purchases(
