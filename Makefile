@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/warehouse/segmentation.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install build test lint lint-sql lint-python dbt-test pytest demo-data clean help
+.PHONY: install build test lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,10 +54,23 @@ dbt-test: install  ## dbt build (models, seeds and every dbt test) on the demo d
 	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
 	$(BIN)/dbt build $(DBT_ARGS)
 
-pytest: install  ## Python unit tests and the end-to-end warehouse tests
+pytest: install setup-browser  ## Python unit tests and the end-to-end warehouse tests
 	$(BIN)/python -m pytest
 
 test: lint dbt-test pytest  ## Everything CI runs: linters, dbt build with tests, pytest
+
+REPORT ?= reports/segmentation_report.html
+report: install  ## Write the segmentation report (one offline HTML file) from the serving warehouse, read-only
+	$(BIN)/python -m segmentation.report --database "$$SEGMENTATION_DUCKDB_PATH" --out "$(REPORT)"
+
+setup-browser:  ## Install Debian's chromium (the report's browser test) when it is missing; needs root
+	if command -v chromium >/dev/null 2>&1; then exit 0; fi
+	if [ "$$(id -u)" != 0 ]; then
+		echo "chromium is missing: run 'sudo apt-get update && sudo apt-get install -y chromium'" >&2
+		exit 1
+	fi
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
 demo-data: install  ## Regenerate the bundled demo data in seeds/demo
 	$(BIN)/python -m segmentation.demo_data --out seeds/demo --truth tests/fixtures/demo_personas.csv
