@@ -24,7 +24,7 @@ ranked_cell_segments as (
         f_score,
         rfm_segment,
         row_number() over (
-            partition by r_score, f_score order by segment_customers desc, rfm_segment
+            partition by r_score, f_score order by segment_customers desc, rfm_segment asc
         ) as segment_order
     from cell_segments
 ),
