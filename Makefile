@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/warehouse/segmentation.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install build test lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser
+.PHONY: install build test lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser mf
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -71,6 +71,10 @@ setup-browser:  ## Install Debian's chromium (the report's browser test) when it
 	fi
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+MF_ARGS ?= validate-configs
+mf: install  ## MetricFlow on the warehouse: make mf MF_ARGS="query --saved-query revenue_and_retention_by_segment_month"
+	$(BIN)/python -m segmentation.mf $(MF_ARGS)
 
 demo-data: install  ## Regenerate the bundled demo data in seeds/demo
 	$(BIN)/python -m segmentation.demo_data --out seeds/demo --truth tests/fixtures/demo_personas.csv
