@@ -74,6 +74,8 @@ setup-browser:  ## Install Debian's chromium (the report's browser test) when it
 
 MF_ARGS ?= validate-configs
 mf: install  ## MetricFlow on the warehouse: make mf MF_ARGS="query --saved-query revenue_and_retention_by_segment_month"
+	# mf reads target/semantic_manifest.json, whose relations must name this warehouse file
+	$(BIN)/dbt parse --quiet
 	$(BIN)/python -m segmentation.mf $(MF_ARGS)
 
 demo-data: install  ## Regenerate the bundled demo data in seeds/demo
