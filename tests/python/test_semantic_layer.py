@@ -68,6 +68,16 @@ def test_mf_validate_configs(demo_warehouse, mf_workdir):
     assert "ERRORS: 0" in output
 
 
+# metric of the saved query -> column of fct_segment_kpis_monthly it must equal
+KPI_METRICS = {
+    "revenue": "net_revenue",
+    "retention": "retention_rate",
+    "churn": "churn_rate",
+    "upgrade_rate": "upgrade_rate",
+    "aov": "avg_order_value",
+}
+
+
 @pytest.mark.slow
 def test_mf_query_revenue_and_retention_equal_the_kpi_mart(demo_warehouse, mf_workdir):
     out = mf_workdir / "logs" / "revenue_retention.csv"
@@ -82,14 +92,16 @@ def test_mf_query_revenue_and_retention_equal_the_kpi_mart(demo_warehouse, mf_wo
     )
     assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
     answer = pd.read_csv(out, parse_dates=["metric_time__month"])
+    columns = ", ".join(
+        f"cast({column} as double) as mart_{metric}" for metric, column in KPI_METRICS.items()
+    )
     mart = demo_warehouse.frame(
-        """
+        f"""
         select
             cast(date_trunc('month', period_month_end) as timestamp) as metric_time__month,
             segmentation as segment_kpi__segmentation,
             segment as segment_kpi__segment,
-            cast(net_revenue as double) as mart_revenue,
-            retention_rate as mart_retention
+            {columns}
         from main_marts.fct_segment_kpis_monthly
         """
     )
@@ -97,13 +109,14 @@ def test_mf_query_revenue_and_retention_equal_the_kpi_mart(demo_warehouse, mf_wo
     joined = mart.merge(answer, on=keys, how="outer", indicator=True)
     assert (joined["_merge"] == "both").all(), joined[joined["_merge"] != "both"].head()
     assert len(joined) == len(mart) > 0
-    revenue_off = joined[~joined.apply(lambda r: _same(r["revenue"], r["mart_revenue"]), axis=1)]
-    assert revenue_off.empty, revenue_off.head()
-    retention_off = joined[
-        ~joined.apply(lambda r: _same(r["retention"], r["mart_retention"]), axis=1)
-    ]
-    assert retention_off.empty, retention_off.head()
-    assert joined["retention"].notna().sum() > 0
+    for metric in KPI_METRICS:
+        same = [
+            _same(got, want)
+            for got, want in zip(joined[metric], joined[f"mart_{metric}"], strict=True)
+        ]
+        off = joined[[not flag for flag in same]]
+        assert off.empty, (metric, off[[*keys, metric, f"mart_{metric}"]].head())
+        assert joined[metric].notna().sum() > 0, metric
 
 
 @pytest.mark.slow
@@ -136,5 +149,8 @@ def test_mf_query_uplift_equals_treated_minus_control(demo_warehouse, mf_workdir
     keys = ["metric_time__month", "pathway_outcome__pathway_id"]
     joined = mart.merge(answer, on=keys, how="inner")
     assert len(joined) == len(mart) > 0
-    off = joined[~joined.apply(lambda r: _same(r["uplift"], r["mart_uplift"]), axis=1)]
+    same = [
+        _same(got, want) for got, want in zip(joined["uplift"], joined["mart_uplift"], strict=True)
+    ]
+    off = joined[[not flag for flag in same]]
     assert off.empty, off.head()

@@ -272,7 +272,10 @@ def migration_chart(migrations: pd.DataFrame, segmentations: list[str]) -> Chart
 
 
 def kpi_trend_charts(kpis: pd.DataFrame) -> list[Chart]:
-    """One chart per KPI that has targets: the KPI per targeted segment by month, with targets."""
+    """One chart per KPI that has targets: the KPI per targeted segment by month, with targets.
+
+    A menu picks the segmentation, so a view holds one segmentation's segments.
+    """
     charts = []
     for kpi, label in KPI_LABELS.items():
         target_column = f"{kpi}_target"
@@ -282,37 +285,45 @@ def kpi_trend_charts(kpis: pd.DataFrame) -> list[Chart]:
         if targeted.empty:
             continue
         figure = go.Figure()
-        keys = targeted[["segmentation", "segment"]].drop_duplicates().values.tolist()
-        for index, (segmentation, segment) in enumerate(keys):
-            colour = PALETTE[index % len(PALETTE)]
-            rows = kpis[(kpis["segmentation"] == segmentation) & (kpis["segment"] == segment)]
-            name = f"{segment} ({segmentation_label(segmentation)})"
-            figure.add_scatter(
-                x=rows["period_month_end"],
-                y=rows[kpi],
-                mode="lines+markers",
-                name=name,
-                legendgroup=name,
-                line=dict(color=colour),
-                marker=dict(size=4),
+        segmentations = list(dict.fromkeys(targeted["segmentation"]))
+        counts = []
+        for group, segmentation in enumerate(segmentations):
+            segments = list(
+                dict.fromkeys(targeted.loc[targeted["segmentation"] == segmentation, "segment"])
             )
-            figure.add_scatter(
-                x=rows["period_month_end"],
-                y=rows[target_column],
-                mode="lines",
-                name=f"{name} target",
-                legendgroup=name,
-                showlegend=False,
-                line=dict(color=colour, dash="dash"),
-                hovertemplate="target %{y}<extra>" + name + "</extra>",
-            )
+            for index, segment in enumerate(segments):
+                colour = PALETTE[index % len(PALETTE)]
+                rows = kpis[(kpis["segmentation"] == segmentation) & (kpis["segment"] == segment)]
+                figure.add_scatter(
+                    x=rows["period_month_end"],
+                    y=rows[kpi],
+                    mode="lines+markers",
+                    name=segment,
+                    legendgroup=segment,
+                    line=dict(color=colour),
+                    marker=dict(size=4),
+                    visible=group == 0,
+                )
+                figure.add_scatter(
+                    x=rows["period_month_end"],
+                    y=rows[target_column],
+                    mode="lines",
+                    name=f"{segment} target",
+                    legendgroup=segment,
+                    showlegend=False,
+                    line=dict(color=colour, dash="dash"),
+                    hovertemplate="target %{y}<extra>" + segment + "</extra>",
+                    visible=group == 0,
+                )
+            counts.append(2 * len(segments))
         tick_format = ".0%" if kpi.endswith("_rate") else ",.2f"
         figure.update_layout(
             **LAYOUT,
             yaxis=dict(title=label, tickformat=tick_format),
             xaxis=dict(title="month end"),
             legend=dict(font=dict(size=10)),
-            height=420,
+            updatemenus=_menu(_visibility_buttons(segmentations, counts)),
+            height=440,
         )
         charts.append(
             Chart(
@@ -320,7 +331,8 @@ def kpi_trend_charts(kpis: pd.DataFrame) -> list[Chart]:
                 f"{label} per segment against target",
                 figure,
                 f"{label} by month end (solid) and the segment's target (dashed) from"
-                " fct_segment_kpis_monthly; only segments with a target are drawn.",
+                " fct_segment_kpis_monthly; only segments with a target are drawn. Pick the"
+                " segmentation in the menu.",
             )
         )
     return charts
