@@ -79,7 +79,9 @@ def _summary_rows(segments: pd.DataFrame) -> list[dict]:
             text
             for text in (
                 row.get("top_categories"),
-                f"mostly {row['dominant_channel']}" if row.get("dominant_channel") else None,
+                None
+                if is_missing(row.get("dominant_channel"))
+                else f"mostly {row['dominant_channel']}",
             )
             if not is_missing(text)
         ]
