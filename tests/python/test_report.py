@@ -23,6 +23,38 @@ def test_formatting_is_formatting_only():
     assert fmt_value(None) == fmt_value(float("nan")) == "–"
 
 
+def test_experiment_chart_draws_the_marts_interval_when_it_has_one():
+    import pandas as pd
+
+    from segmentation.report.charts import experiment_chart
+
+    outcomes = pd.DataFrame(
+        {
+            "period_month_end": [pd.Timestamp("2026-09-30")] * 2,
+            "pathway_id": ["a", "b"],
+            "purchase_rate_difference": [0.05, -0.01],
+            "purchase_rate_ci_low": [0.01, -0.08],
+            "purchase_rate_ci_high": [0.09, 0.06],
+        }
+    )
+    chart = experiment_chart(outcomes)
+    intervals = [trace for trace in chart.figure.data if trace.mode == "lines"]
+    assert [list(trace.x) for trace in intervals] == [[0.01, 0.09], [-0.08, 0.06]]
+    points = [trace for trace in chart.figure.data if trace.mode == "markers"][0]
+    assert list(points.x) == [0.05, -0.01]
+    # without interval columns (older marts) it falls back to treated and control rates
+    older = pd.DataFrame(
+        {
+            "period_month_end": [pd.Timestamp("2026-09-30")] * 2,
+            "pathway_id": ["a", "a"],
+            "action_group": ["treated", "control"],
+            "customers": [10, 2],
+            "purchase_rate": [0.5, 0.4],
+        }
+    )
+    assert [trace.name for trace in experiment_chart(older).figure.data] == ["treated", "control"]
+
+
 def test_missing_marts_get_a_clear_answer(tmp_path: Path):
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()

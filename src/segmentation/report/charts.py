@@ -338,8 +338,61 @@ def kpi_trend_charts(kpis: pd.DataFrame) -> list[Chart]:
     return charts
 
 
+INTERVAL_COLUMNS = ("purchase_rate_difference", "purchase_rate_ci_low", "purchase_rate_ci_high")
+
+
+def experiment_interval_chart(outcomes: pd.DataFrame) -> Chart:
+    """Treated minus control purchase rate per pathway with its 95% interval, as in the mart."""
+    figure = go.Figure()
+    rows = outcomes[outcomes["purchase_rate_difference"].notna()]
+    for index, (_, row) in enumerate(rows.iterrows()):
+        figure.add_scatter(
+            x=[row["purchase_rate_ci_low"], row["purchase_rate_ci_high"]],
+            y=[row["pathway_id"], row["pathway_id"]],
+            mode="lines",
+            line=dict(color=PALETTE[0], width=3),
+            showlegend=index == 0,
+            name="95% interval",
+            legendgroup="interval",
+            hoverinfo="skip",
+        )
+    figure.add_scatter(
+        x=rows["purchase_rate_difference"],
+        y=rows["pathway_id"],
+        mode="markers",
+        marker=dict(color=PALETTE[3], size=9),
+        name="difference (treated - control)",
+        customdata=rows[["purchase_rate_ci_low", "purchase_rate_ci_high"]].to_numpy(),
+        hovertemplate="%{y}<br>%{x:+.1%} (95% interval %{customdata[0]:+.1%} to"
+        " %{customdata[1]:+.1%})<extra></extra>",
+    )
+    figure.add_vline(x=0, line=dict(color="#888", dash="dot"))
+    figure.update_layout(
+        **LAYOUT,
+        xaxis=dict(title="purchase rate, treated minus control", tickformat="+.0%"),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", y=1.08, x=1, xanchor="right"),
+        height=max(320, 30 * len(rows) + 140),
+    )
+    figure.update_layout(margin=dict(l=240, r=30, t=50, b=50))
+    month = fmt_value(outcomes["period_month_end"].max())
+    return Chart(
+        "chart-experiments",
+        "Latest experiment results",
+        figure,
+        f"Treated minus control purchase rate in the month to {month}, with its 95% interval,"
+        " per pathway (fct_action_outcomes_monthly). An interval that"
+        " crosses zero shows no effect the data can tell apart from none.",
+    )
+
+
 def experiment_chart(outcomes: pd.DataFrame) -> Chart | None:
-    """Purchase rate of treated and control customers per pathway in the latest month."""
+    """The latest experiment results: the difference with its interval where the mart has them,
+    otherwise the purchase rate of treated and control customers per pathway."""
+    if not outcomes.empty and all(column in outcomes.columns for column in INTERVAL_COLUMNS):
+        if outcomes["purchase_rate_difference"].notna().any():
+            return experiment_interval_chart(outcomes)
+        return None
     if outcomes.empty or "action_group" not in outcomes.columns:
         return None
     rate = "purchase_rate" if "purchase_rate" in outcomes.columns else None

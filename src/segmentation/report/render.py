@@ -60,6 +60,25 @@ PLAYBOOK_LEVERS = [
 
 OUTCOME_KEYS = {"period_month_end", "segmentation"}
 
+# The experiment columns the report shows when fct_action_outcomes_monthly has them (one row per
+# pathway with treated and control side by side); otherwise it shows every column the mart has.
+EXPERIMENT_COLUMNS = [
+    "pathway_id",
+    "from_segment",
+    "target_segment",
+    "treated_customers",
+    "control_customers",
+    "treated_purchase_rate",
+    "control_purchase_rate",
+    "purchase_rate_difference",
+    "purchase_rate_ci_low",
+    "purchase_rate_ci_high",
+    "purchase_rate_p_value",
+    "purchase_rate_minimum_detectable_effect",
+    "is_purchase_rate_difference_significant",
+    "is_too_small_to_read",
+]
+
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
@@ -170,13 +189,18 @@ def _pathway_rows(pathways: pd.DataFrame) -> list[dict]:
 
 
 def _outcome_cell(column: str, value: object) -> str:
+    if column.endswith("_p_value"):
+        return fmt_number(value, 3)
     if column.endswith(("_rate", "_share")) or "rate_" in column:
         return fmt_pct(value)
     return fmt_value(value)
 
 
 def _outcome_table(outcomes: pd.DataFrame) -> dict:
-    columns = [column for column in outcomes.columns if column not in OUTCOME_KEYS]
+    if "purchase_rate_difference" in outcomes.columns:
+        columns = [column for column in EXPERIMENT_COLUMNS if column in outcomes.columns]
+    else:
+        columns = [column for column in outcomes.columns if column not in OUTCOME_KEYS]
     return {
         "columns": [column.replace("_", " ") for column in columns],
         "rows": [
