@@ -1,7 +1,8 @@
--- The control group is the share segmentation__control_group_share of the customers an action is
--- meant for, within 0.03, over every distinct customer and pathway whose trigger fired in the
--- history (checked only with at least 1000 of them, where a 0.03 gap is far outside chance); and
--- the flag is stable: a customer and pathway never get two different flags.
+-- The control group is one customer-level holdout: a customer's flag is the same for every
+-- pathway and month (so nobody is treated in one pathway and control in another, in the same
+-- month or ever), and it holds the share segmentation__control_group_share of the customers an
+-- action was meant for, within 0.03 (checked only with at least 1000 of them, where a 0.03 gap is
+-- far outside chance).
 {%- set share = segmentation_setting('control_group_share') %}
 with
 
@@ -12,20 +13,18 @@ actions as (
 flags as (
     select
         customer_id,
-        pathway_id,
         count(distinct is_control) as distinct_flags,
         max(case when is_control then 1 else 0 end) as is_control
     from actions
-    group by 1, 2
+    group by 1
 ),
 
 unstable as (
     select
-        'unstable flag' as problem,
+        'treated in one pathway or month and control in another' as problem,
         customer_id,
-        pathway_id,
         cast(null as {{ dbt.type_float() }}) as control_share,
-        cast(null as {{ dbt.type_int() }}) as assignments
+        cast(null as {{ dbt.type_int() }}) as customers
     from flags
     where distinct_flags > 1
 ),
@@ -34,9 +33,8 @@ off_share as (
     select
         'control share off the setting' as problem,
         cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as {{ dbt.type_string() }}) as pathway_id,
         avg(is_control * 1.0) as control_share,
-        count(*) as assignments
+        count(*) as customers
     from flags
     having count(*) >= 1000 and abs(avg(is_control * 1.0) - {{ share }}) > 0.03
 )

@@ -27,6 +27,8 @@
         'engaged_sessions_90d': {'kind': 'integer', 'min': 0, 'max': 10000},
         'control_group_share': {'kind': 'number', 'min': 0.0, 'max': 0.5},
         'action_history_months': {'kind': 'integer', 'min': 1, 'max': 1200, 'nullable': true},
+        'action_cooldown_months': {'kind': 'integer', 'min': 1, 'max': 120},
+        'nps_recency_days': {'kind': 'integer', 'min': 1, 'max': 3650},
     }) }}
 {% endmacro %}
 
