@@ -85,6 +85,15 @@ nps_responses:
     - {name: customer_id, kind: id, required: true, pii: false, description: "Customer who answered."}
     - {name: responded_at, kind: timestamp, required: true, pii: false, description: "When they answered."}
     - {name: score, kind: integer, required: true, pii: false, description: "Likelihood to recommend, 0-10."}
+interventions_sent:
+  required: false
+  key: [customer_id, pathway_id, sent_at]
+  description: One row per intervention sent to a customer (optional source; without it, experiments compare the customers a pathway would have contacted with the control group).
+  columns:
+    - {name: customer_id, kind: id, required: true, pii: false, description: "Customer the intervention was sent to."}
+    - {name: pathway_id, kind: code, required: true, pii: false, description: "Migration pathway whose intervention was sent (a pathway_id of seeds/migration_pathways.csv)."}
+    - {name: sent_at, kind: timestamp, required: true, pii: false, description: "When it was sent."}
+    - {name: channel, kind: code, pii: false, description: "Channel it was sent through (email, phone, app, ...)."}
 # contract-yaml-end
     {%- endset -%}
     {{ return(fromyaml(contract_yaml)) }}

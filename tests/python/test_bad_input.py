@@ -36,6 +36,14 @@ BAD_ORDERS = {
     "7,c4,2025-02-02 08:00:00,completed,web,61.00,0": "duplicate_order_id",
 }
 
+GOOD_SEND = "c1,rfm_new_second_order,2025-02-03 09:00:00,email"
+BAD_SENDS = {
+    "c1,no_such_pathway,2025-02-03 09:00:00,email": "unknown_pathway_id",
+    ",rfm_new_second_order,2025-02-03 09:00:00,email": "missing_customer_id",
+    "c2,rfm_new_second_order,yesterday,email": "unparseable_sent_at",
+    "c1,rfm_new_second_order,2025-02-03 09:00:00,sms": "duplicate_customer_id_pathway_id_sent_at",
+}
+
 
 def write_source_dir(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
@@ -47,6 +55,9 @@ def write_source_dir(directory: Path) -> Path:
         "c2,2024-12-15 00:00:00,DE\n"
         "c2,2024-12-16 00:00:00,DE\n"  # duplicate customer id
         "c5,2025-02-01 00:00:00,FR\n"  # a prospect: no orders
+    )
+    (directory / "interventions_sent.csv").write_text(
+        "customer_id,pathway_id,sent_at,channel\n" + "\n".join([GOOD_SEND, *BAD_SENDS]) + "\n"
     )
     return directory
 
@@ -91,6 +102,22 @@ def test_every_input_row_is_staged_or_quarantined(bad_warehouse: DbtResult) -> N
     # missing optional sources land as empty views, not errors
     assert counts["engagement_events"] == (0, 0, 0)
     assert counts["nps_responses"] == (0, 0, 0)
+
+
+def test_bad_interventions_sent_rows_are_quarantined_with_their_reason(
+    bad_warehouse: DbtResult,
+) -> None:
+    quarantined = dict(
+        bad_warehouse.query(
+            "select quarantine_reason, count(*) from main_marts.fct_quarantined_rows "
+            "where source_name = 'interventions_sent' group by 1"
+        )
+    )
+    assert quarantined == dict(Counter(BAD_SENDS.values()))
+    counts = bad_warehouse.query(
+        "select * from main_marts.fct_source_row_counts where source_name = 'interventions_sent'"
+    )[0][1:]
+    assert counts == (1 + len(BAD_SENDS), 1, len(BAD_SENDS))
 
 
 def test_missing_sources_give_null_features(bad_warehouse: DbtResult) -> None:
