@@ -136,14 +136,11 @@ def test_mf_query_uplift_equals_treated_minus_control(demo_warehouse, mf_workdir
     mart = demo_warehouse.frame(
         """
         select
-            cast(date_trunc('month', treated.period_month_end) as timestamp) as metric_time__month,
-            treated.pathway_id as pathway_outcome__pathway_id,
-            treated.purchase_rate - control.purchase_rate as mart_uplift
-        from main_marts.fct_action_outcomes_monthly as treated
-        inner join main_marts.fct_action_outcomes_monthly as control
-            on treated.pathway_id = control.pathway_id
-            and treated.period_month_end = control.period_month_end
-        where treated.action_group = 'treated' and control.action_group = 'control'
+            cast(date_trunc('month', period_month_end) as timestamp) as metric_time__month,
+            pathway_id as pathway_outcome__pathway_id,
+            purchase_rate_difference as mart_uplift
+        from main_marts.fct_action_outcomes_monthly
+        where treated_customers > 0 and control_customers > 0
         """
     )
     keys = ["metric_time__month", "pathway_outcome__pathway_id"]
