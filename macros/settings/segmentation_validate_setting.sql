@@ -1,80 +1,97 @@
 {% macro segmentation_validate_setting(name, value, rule) %}
     {#- Returns the value in its canonical form, or stops the run naming the var and what is allowed. -#}
+    {%- set checked = segmentation_check_setting(name, value, rule) -%}
+    {%- if checked.problem is not none -%}
+        {{ exceptions.raise_compiler_error(checked.problem) }}
+    {%- endif -%}
+    {{ return(checked.value) }}
+{% endmacro %}
+
+{% macro segmentation_check_setting(name, value, rule) %}
+    {#- {value: canonical value, problem: none} when the value obeys its rule, else {value: none,
+        problem: a message naming the var and what is allowed}. Never raises, so that many values
+        can be checked in one run (segmentation_check_settings). -#}
     {%- set full_name = 'segmentation__' ~ name -%}
     {%- set kind = rule['kind'] -%}
     {%- if value is none or (value is string and value | lower in ('', 'null', 'none')) -%}
         {%- if rule.get('nullable', false) -%}
-            {{ return(none) }}
+            {{ return({'value': none, 'problem': none}) }}
         {%- endif -%}
-        {{ exceptions.raise_compiler_error("Invalid var " ~ full_name ~ ": a value is required (" ~ segmentation_describe_rule(rule) ~ ").") }}
+        {{ return({'value': none, 'problem': "Invalid var " ~ full_name ~ ": a value is required (" ~ segmentation_describe_rule(rule) ~ ")."}) }}
     {%- endif -%}
     {%- set is_bool = value is sameas true or value is sameas false -%}
     {%- set fail = "Invalid var " ~ full_name ~ "=" ~ tojson(value | string) ~ ": expected " ~ segmentation_describe_rule(rule) ~ "." -%}
+    {%- set rejected = {'value': none, 'problem': fail} -%}
 
     {%- if kind == 'integer' -%}
         {%- if is_bool or value is not number or (value | int) != value -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+            {{ return(rejected) }}
         {%- endif -%}
         {%- if value < rule['min'] or value > rule['max'] -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+            {{ return(rejected) }}
         {%- endif -%}
-        {{ return(value | int) }}
+        {{ return({'value': value | int, 'problem': none}) }}
 
     {%- elif kind == 'number' -%}
+        {%- if is_bool or value is not number or value != value -%}
+            {{ return(rejected) }}
+        {%- endif -%}
         {%- set below = value < rule['min'] if rule.get('min_inclusive', false) else value <= rule['min'] -%}
         {%- set above = value > rule['max'] if rule.get('max_inclusive', false) else value >= rule['max'] -%}
-        {%- if is_bool or value is not number or below or above -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+        {%- if below or above -%}
+            {{ return(rejected) }}
         {%- endif -%}
-        {{ return(value | float) }}
+        {{ return({'value': value | float, 'problem': none}) }}
 
     {%- elif kind == 'date' -%}
         {%- set text = value.isoformat() if (value is not string and value.isoformat is defined) else value -%}
-        {%- if text is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+        {%- if text is not string or not modules.re.match('\\A[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z', text) -%}
+            {{ return(rejected) }}
         {%- endif -%}
-        {{ return(segmentation_parse_iso_date(full_name, text, fail)) }}
+        {%- set year, month, day = text.split('-') | map('int') | list -%}
+        {%- set days_in_month = [31, 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
+            31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+        {%- if month < 1 or month > 12 or day < 1 or day > days_in_month[month - 1] -%}
+            {{ return({'value': none, 'problem': fail ~ " " ~ text ~ " is not a calendar date."}) }}
+        {%- endif -%}
+        {{ return({'value': text, 'problem': none}) }}
 
     {%- elif kind == 'path' -%}
-        {%- if value is not string or not modules.re.match('^[A-Za-z0-9_./:~ \\\\-]+$', value) -%}
-            {{ exceptions.raise_compiler_error(fail ~ " Quotes and other special characters are not allowed.") }}
+        {#- \A...\Z, not ^...$: $ also matches before a final newline -#}
+        {%- if value is not string or not modules.re.match('\\A[A-Za-z0-9_./:~ \\\\-]+\\Z', value) -%}
+            {{ return({'value': none, 'problem': fail ~ " Quotes and other special characters are not allowed."}) }}
         {%- endif -%}
-        {{ return(value.rstrip('/')) }}
+        {%- if '--' in value or '/*' in value -%}
+            {{ return({'value': none, 'problem': fail ~ " SQL comment markers (-- and /*) are not allowed."}) }}
+        {%- endif -%}
+        {%- if '..' in value.replace('\\', '/').split('/') -%}
+            {{ return({'value': none, 'problem': fail ~ " A '..' component (path traversal) is not allowed: give the directory itself."}) }}
+        {%- endif -%}
+        {{ return({'value': value.rstrip('/'), 'problem': none}) }}
 
     {%- elif kind == 'identifier' -%}
-        {%- if value is not string or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', value) -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+        {%- if value is not string or not modules.re.match('\\A[A-Za-z_][A-Za-z0-9_]*\\Z', value) -%}
+            {{ return(rejected) }}
         {%- endif -%}
-        {{ return(value) }}
+        {{ return({'value': value, 'problem': none}) }}
 
     {%- elif kind == 'feature_list' -%}
-        {%- if value is string or value is not sequence or value | length < 2 -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+        {%- if value is string or value is mapping or value is not sequence or value | length < 2 -%}
+            {{ return(rejected) }}
         {%- endif -%}
         {%- for item in value -%}
             {%- if item not in rule['allowed'] -%}
-                {{ exceptions.raise_compiler_error(fail ~ " Unknown feature " ~ tojson(item | string) ~ ".") }}
+                {{ return({'value': none, 'problem': fail ~ " Unknown feature " ~ tojson(item | string) ~ "."}) }}
             {%- endif -%}
         {%- endfor -%}
         {%- if value | unique | list | length != value | length -%}
-            {{ exceptions.raise_compiler_error(fail ~ " A feature is listed twice.") }}
+            {{ return({'value': none, 'problem': fail ~ " A feature is listed twice."}) }}
         {%- endif -%}
-        {{ return(value | list) }}
+        {{ return({'value': value | list, 'problem': none}) }}
 
     {%- else -%}
-        {{ exceptions.raise_compiler_error("segmentation_validate_setting: unknown kind " ~ kind) }}
+        {{ exceptions.raise_compiler_error("segmentation_check_setting: unknown kind " ~ kind) }}
     {%- endif -%}
-{% endmacro %}
-
-{% macro segmentation_parse_iso_date(full_name, text, fail) %}
-    {#- Returns text when it is a real calendar date (not 2026-02-30). -#}
-    {%- set year, month, day = text.split('-') | map('int') | list -%}
-    {%- set days_in_month = [31, 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
-        31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
-    {%- if month < 1 or month > 12 or day < 1 or day > days_in_month[month - 1] -%}
-        {{ exceptions.raise_compiler_error(fail ~ " " ~ text ~ " is not a calendar date.") }}
-    {%- endif -%}
-    {{ return(text) }}
 {% endmacro %}
 
 {% macro segmentation_describe_rule(rule) %}
