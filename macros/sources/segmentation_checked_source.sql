@@ -5,14 +5,17 @@
         missing_<column>; a number or timestamp that does not parse -> unparseable_<column>;
         repeats of the key -> duplicate_<key>, keeping the first valid row by content so file order
         never matters (only the rows of repeated keys are ranked); raw_record is filled for
-        quarantined rows only; checks: [sql condition, reason] pairs, tested in order after the
+        quarantined rows only, with the contract's pii columns masked (segmentation_mask_pii); checks: [sql condition, reason] pairs, tested in order after the
         type checks. -#}
     {%- set contract = segmentation_source_contract()[source_name] -%}
     {%- set key = contract.key -%}
     {%- set columns = [] -%}
     {%- for column in contract.columns -%}
         {%- set kind = {'id': 'text', 'integer': 'number'}.get(column.kind, column.kind) -%}
-        {%- set spec = {'name': column.name, 'kind': kind, 'required': column.required | default(false)} -%}
+        {%- set spec = {
+            'name': column.name, 'kind': kind, 'required': column.required | default(false),
+            'pii': column.pii | default(false),
+        } -%}
         {%- if column.default is defined and column.default is not none -%}
             {%- if kind in ('number', 'timestamp') -%}
                 {%- do spec.update({'default': column.default | string}) -%}
@@ -130,7 +133,11 @@ final as (
         -- the raw text only where it is needed: to trace a quarantined row to its source
         case
             when quarantine_reason is not null
-                then {{ segmentation_raw_record(columns | map(attribute='name') | list, '__raw') }}
+                then {{ segmentation_raw_record(
+                    columns | map(attribute='name') | list,
+                    '__raw',
+                    masked=columns | selectattr('pii') | map(attribute='name') | list,
+                ) }}
         end as raw_record,
         quarantine_reason
     from reasoned

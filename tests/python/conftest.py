@@ -62,3 +62,53 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     result = run_dbt(workdir, "build")
     assert result.returncode == 0, result.output[-5000:]
     return result
+
+
+# Personal data planted in customer rows that must be quarantined (test_personal_data.py):
+# reason -> (the rest of the row, e-mail)
+PLANTED_ROWS = {
+    "unparseable_signup_at": (
+        "q1,not a date,GB,UK,organic,1980,female",
+        "planted.signup@example.com",
+    ),
+    "impossible_birth_year": (
+        "q2,2024-01-01 00:00:00,GB,UK,organic,1850,male",
+        "planted.year@example.com",
+    ),
+    # a second row for customer 1, dated in the future: this copy is quarantined
+    "signup_at_after_data_window": (
+        "1,2099-01-01 00:00:00,GB,UK,organic,1980,female",
+        "planted.dup@example.com",
+    ),
+}
+PLANTED_EMAILS = [email for _, email in PLANTED_ROWS.values()]
+# The salt of the PII hashes in the planted build: a test secret, looked for in target/ and logs/
+PLANTED_SALT = "test-salt-9f2c41d7e0"
+
+
+def write_planted_source_dir(directory: Path, customers: int = 150) -> Path:
+    """Small generated data plus customer rows that are quarantined while carrying an e-mail."""
+    from warehouse_checks import generate_source_dir
+
+    generate_source_dir(directory, customers=customers)
+    with (directory / "customers.csv").open("a") as handle:
+        for row, email in PLANTED_ROWS.values():
+            handle.write(f"{row},{email}\n")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def planted_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
+    """A full build of small data with quarantined customer rows that carry e-mails, with a PII
+    salt set, and vars pinned so that rebuilds are comparable (test_idempotence reuses it)."""
+    from warehouse_checks import vars_text
+
+    workdir = tmp_path_factory.mktemp("planted")
+    source_dir = write_planted_source_dir(workdir / "files")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEGMENTATION_PII_SALT", PLANTED_SALT)
+        result = run_dbt(
+            workdir, "build", "--vars", vars_text({"segmentation__source_dir": str(source_dir)})
+        )
+    assert result.returncode == 0, result.output[-5000:]
+    return result
