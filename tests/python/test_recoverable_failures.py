@@ -1,0 +1,96 @@
+"""Recoverable failures: a failed `dbt build --fail-fast` is finished by `dbt retry` once the
+cause is fixed, and a failing data test keeps its failing rows for inspection."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_checks import generate_source_dir, vars_text
+
+from conftest import DbtResult, run_dbt
+
+
+def load_raw_tables(database: Path, source_dir: Path, schema: str = "raw") -> dict[str, int]:
+    """The source files as tables of a warehouse (as a loader would deliver them); row counts."""
+    counts = {}
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(f"create schema if not exists {schema}")
+        for path in sorted(source_dir.glob("*.csv")):
+            connection.execute(
+                f"create or replace table {schema}.{path.stem} as "
+                f"select * from read_csv('{path}', header = true, all_varchar = true)"
+            )
+            counts[path.stem] = connection.execute(
+                f"select count(*) from {schema}.{path.stem}"
+            ).fetchone()[0]
+    return counts
+
+
+def statuses(result: DbtResult) -> dict[str, str]:
+    run_results = json.loads((result.target_dir / "run_results.json").read_text())
+    return {item["unique_id"]: item["status"] for item in run_results["results"]}
+
+
+@pytest.mark.slow
+def test_fail_fast_then_retry_finishes_the_run(tmp_path: Path) -> None:
+    source_dir = generate_source_dir(tmp_path / "files", customers=150)
+    database = tmp_path / "warehouse.duckdb"
+    counts = load_raw_tables(database, source_dir)
+    # the loader has not delivered customers yet
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("alter table raw.customers rename to customers_late")
+    build_vars = vars_text({"segmentation__source_dir": None, "segmentation__k_max": 4})
+
+    failed = run_dbt(tmp_path, "build", "--fail-fast", "--vars", build_vars, database=database)
+    assert failed.returncode != 0
+    assert "base_shop__customers" in failed.output
+    first = statuses(failed)
+    assert first["model.segmentation.base_shop__customers"] == "error"
+    assert "model.segmentation.dim_customers" not in first or first[
+        "model.segmentation.dim_customers"
+    ] in {"skipped", "error"}
+
+    with duckdb.connect(str(database)) as connection:  # the fix: the file arrives
+        connection.execute("alter table raw.customers_late rename to customers")
+    retried = run_dbt(tmp_path, "retry", database=database)
+    assert retried.returncode == 0, retried.output[-5000:]
+    second = statuses(retried)
+    assert second["model.segmentation.base_shop__customers"] == "success"
+    assert set(second.values()) <= {"success", "pass"}, {
+        node: status for node, status in second.items() if status not in {"success", "pass"}
+    }
+    # the retried run finished everything: every customer is in the mart
+    customers = retried.query("select count(*) from main_marts.dim_customers")[0][0]
+    assert customers == counts["customers"]
+
+
+@pytest.mark.slow
+def test_failing_data_test_stores_its_failing_rows(
+    demo_warehouse: DbtResult, tmp_path: Path
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_warehouse.database, database)
+    with duckdb.connect(str(database)) as connection:  # a duplicate customer in the mart
+        duplicated = connection.execute(
+            "select customer_id from main_marts.dim_customers order by customer_id limit 1"
+        ).fetchone()[0]
+        connection.execute(
+            "insert into main_marts.dim_customers select * from main_marts.dim_customers "
+            "where customer_id = ?",
+            [duplicated],
+        )
+    result = run_dbt(
+        tmp_path, "test", "--select", "dim_customers,test_name:unique", database=database
+    )
+    assert result.returncode != 0
+    failures = result.query(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main_test_failures' and table_name like 'unique_dim_customers%'"
+    )
+    assert len(failures) == 1, failures
+    stored = result.query(f'select * from main_test_failures."{failures[0][0]}"')
+    assert [row[0] for row in stored] == [duplicated]
