@@ -18,7 +18,7 @@
         {%- if reader is none and contract.required -%}
             {{ exceptions.raise_compiler_error(
                 "segmentation__source_dir=" ~ tojson(source_dir) ~ ": no " ~ source_name ~ ".parquet or "
-                ~ source_name ~ ".csv there, and " ~ source_name ~ " is required (columns "
+                ~ source_name ~ ".csv there (or the file is empty), and " ~ source_name ~ " is required (columns "
                 ~ (required_columns | join(', ')) ~ ")."
             ) }}
         {%- endif -%}
@@ -56,15 +56,33 @@
 {% endmacro %}
 
 {% macro segmentation_source_reader(source_dir, source_name) %}
-    {#- The table function that reads one source file, or none when neither file exists. -#}
+    {#- The table function that reads one source file, or none when neither file exists (or the
+        CSV is empty: no rows, no header). Stops naming the path when it is a directory. CSV: comma,
+        double quote, a header row, no comment lines and no skipped rows, all as text: nothing is
+        guessed, so the sniffer can never drop a line silently (it took '#1,...' for a comment and
+        a line with an extra value for the header, dropping the lines before it). -#}
     {%- for extension, function_sql in [
         ('parquet', "read_parquet('{}')"),
-        ('csv', "read_csv('{}', header = true, all_varchar = true)"),
+        ('csv', "read_csv('{}', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', comment = '', skip = 0)"),
     ] -%}
         {%- set path = source_dir ~ '/' ~ source_name ~ '.' ~ extension -%}
         {%- set found = run_query("select count(*) from glob('" ~ path ~ "')") -%}
         {%- if found.columns[0].values()[0] > 0 -%}
+            {%- if extension == 'csv' -%}
+                {%- set size = run_query("select size from read_blob('" ~ path ~ "')").columns[0].values()[0] -%}
+                {%- if size == 0 -%}
+                    {%- do log('Source file ' ~ path ~ ' is empty (no header, no rows): read as no rows', info=true) -%}
+                    {{ return(none) }}
+                {%- endif -%}
+            {%- endif -%}
             {{ return(function_sql.format(path)) }}
+        {%- endif -%}
+        {%- set inside = run_query("select count(*) from glob('" ~ path ~ "/*')") -%}
+        {%- if inside.columns[0].values()[0] > 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "Source path " ~ path ~ " is a directory, not a file: put the " ~ source_name
+                ~ " rows in one file " ~ source_name ~ "." ~ extension ~ "."
+            ) }}
         {%- endif -%}
     {%- endfor -%}
     {{ return(none) }}

@@ -179,7 +179,10 @@ def test_missing_orders_file_is_a_clear_error(tmp_path: Path) -> None:
         f"{{segmentation__source_dir: '{source_dir}'}}",
     )
     assert result.returncode != 0
-    assert "no orders.parquet or orders.csv there, and orders is required" in result.output
+    assert (
+        "no orders.parquet or orders.csv there (or the file is empty), and orders is required"
+        in result.output
+    )
 
 
 def test_own_typed_parquet_files_build_with_every_test(tmp_path: Path) -> None:

@@ -1,0 +1,114 @@
+"""Idempotence: a build, the same build again and a --full-refresh build give the same marts, row
+for row; every incremental model has a tested unique key and fails loudly on a schema change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from warehouse_checks import generate_source_dir, mart_differences, vars_text
+
+from conftest import DbtResult, run_dbt
+
+
+@pytest.mark.slow
+def test_build_again_and_full_refresh_give_the_same_marts(tmp_path: Path) -> None:
+    source_dir = generate_source_dir(tmp_path / "files", customers=200)
+    database = tmp_path / "warehouse.duckdb"
+    build_vars = vars_text({"segmentation__source_dir": str(source_dir)})
+
+    first = run_dbt(tmp_path, "build", "--vars", build_vars, database=database)
+    assert first.returncode == 0, first.output[-5000:]
+    snapshots = {"first": tmp_path / "first.duckdb"}
+    shutil.copyfile(database, snapshots["first"])
+    assert first.query("select count(*) from main_marts.dim_customers")[0][0] > 0
+
+    again = run_dbt(tmp_path, "run", "--vars", build_vars, database=database)
+    assert again.returncode == 0, again.output[-5000:]
+    snapshots["again"] = tmp_path / "again.duckdb"
+    shutil.copyfile(database, snapshots["again"])
+
+    refreshed = run_dbt(tmp_path, "run", "--full-refresh", "--vars", build_vars, database=database)
+    assert refreshed.returncode == 0, refreshed.output[-5000:]
+
+    assert mart_differences(snapshots["first"], snapshots["again"]) == {}
+    assert mart_differences(snapshots["first"], database) == {}
+    # the incremental history itself, not only what the marts show of it
+    for schema in ("main_intermediate",):
+        assert mart_differences(snapshots["first"], snapshots["again"], schema) == {}
+        assert mart_differences(snapshots["first"], database, schema) == {}
+
+
+def incremental_models(manifest: dict) -> dict[str, dict]:
+    return {
+        unique_id: node
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
+
+
+def key_columns(unique_key: str | list[str] | None) -> list[str]:
+    if unique_key is None:
+        return []
+    return [unique_key] if isinstance(unique_key, str) else list(unique_key)
+
+
+def incremental_model_problems(manifest: dict) -> list[str]:
+    """What an incremental model lacks: a unique key, on_schema_change='fail', and a test of
+    exactly that key (unique on the column, or unique_combination_of_columns on the columns)."""
+    problems = []
+    tested_keys: dict[str, list[set[str]]] = {}
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata") or {}
+        kwargs = metadata.get("kwargs", {})
+        if metadata.get("name") == "unique" and "column_name" in kwargs:
+            columns = {kwargs["column_name"]}
+        elif metadata.get("name") == "unique_combination_of_columns":
+            columns = set(kwargs.get("combination_of_columns", []))
+        else:
+            continue
+        for parent in node["depends_on"]["nodes"]:
+            tested_keys.setdefault(parent, []).append(columns)
+    for unique_id, node in incremental_models(manifest).items():
+        key = key_columns(node["config"].get("unique_key"))
+        if not key:
+            problems.append(f"{unique_id}: no unique_key")
+        elif set(key) not in tested_keys.get(unique_id, []):
+            problems.append(f"{unique_id}: no uniqueness test of its unique_key {key}")
+        if node["config"].get("on_schema_change") != "fail":
+            problems.append(
+                f"{unique_id}: on_schema_change={node['config'].get('on_schema_change')!r}, "
+                "not 'fail'"
+            )
+    return problems
+
+
+def test_every_incremental_model_has_a_tested_key_and_fails_on_schema_change(
+    demo_warehouse: DbtResult,
+) -> None:
+    manifest = json.loads((demo_warehouse.target_dir / "manifest.json").read_text())
+    assert incremental_models(manifest), "the project has incremental models"
+    assert incremental_model_problems(manifest) == []
+
+
+def test_the_incremental_check_finds_a_model_without_protection(
+    demo_warehouse: DbtResult,
+) -> None:
+    """The check above can fail: an incremental model without key, test or fail-on-change."""
+    manifest = json.loads((demo_warehouse.target_dir / "manifest.json").read_text())
+    bare = {
+        "resource_type": "model",
+        "config": {"materialized": "incremental", "on_schema_change": "ignore"},
+        "depends_on": {"nodes": []},
+    }
+    manifest["nodes"]["model.segmentation.bare"] = bare
+    keyed = {**bare, "config": {**bare["config"], "unique_key": ["a", "b"]}}
+    manifest["nodes"]["model.segmentation.keyed"] = keyed
+    assert incremental_model_problems(manifest) == [
+        "model.segmentation.bare: no unique_key",
+        "model.segmentation.bare: on_schema_change='ignore', not 'fail'",
+        "model.segmentation.keyed: no uniqueness test of its unique_key ['a', 'b']",
+        "model.segmentation.keyed: on_schema_change='ignore', not 'fail'",
+    ]
