@@ -5,8 +5,8 @@
         missing_<column>; a number or timestamp that does not parse -> unparseable_<column>;
         repeats of the key -> duplicate_<key>, keeping the first valid row by content so file order
         never matters (only the rows of repeated keys are ranked); raw_record is filled for
-        quarantined rows only, with the contract's pii columns masked (segmentation_mask_pii); checks: [sql condition, reason] pairs, tested in order after the
-        type checks. -#}
+        quarantined rows only, with the contract's pii columns masked (segmentation_mask_pii);
+        checks: [sql condition, reason] pairs, tested in order after the type checks. -#}
     {%- set contract = segmentation_source_contract()[source_name] -%}
     {%- set key = contract.key -%}
     {%- set columns = [] -%}
