@@ -8,37 +8,37 @@ import shutil
 from pathlib import Path
 
 import pytest
-from warehouse_checks import generate_source_dir, mart_differences, vars_text
+from warehouse_checks import mart_differences, vars_text
 
-from conftest import DbtResult, run_dbt
+from conftest import PLANTED_SALT, DbtResult, run_dbt
 
 
 @pytest.mark.slow
-def test_build_again_and_full_refresh_give_the_same_marts(tmp_path: Path) -> None:
-    source_dir = generate_source_dir(tmp_path / "files", customers=200)
-    database = tmp_path / "warehouse.duckdb"
+def test_build_again_and_full_refresh_give_the_same_marts(
+    planted_warehouse: DbtResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build is the shared planted warehouse (small generated data with quarantined
+    rows, vars pinned); the same build again and a full refresh run on a copy of it."""
+    monkeypatch.setenv("SEGMENTATION_PII_SALT", PLANTED_SALT)
+    source_dir = planted_warehouse.target_dir.parent / "files"
     build_vars = vars_text({"segmentation__source_dir": str(source_dir)})
-
-    first = run_dbt(tmp_path, "build", "--vars", build_vars, database=database)
-    assert first.returncode == 0, first.output[-5000:]
-    snapshots = {"first": tmp_path / "first.duckdb"}
-    shutil.copyfile(database, snapshots["first"])
-    assert first.query("select count(*) from main_marts.dim_customers")[0][0] > 0
+    first = planted_warehouse.database
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(first, database)
+    assert planted_warehouse.query("select count(*) from main_marts.dim_customers")[0][0] > 0
 
     again = run_dbt(tmp_path, "run", "--vars", build_vars, database=database)
     assert again.returncode == 0, again.output[-5000:]
-    snapshots["again"] = tmp_path / "again.duckdb"
-    shutil.copyfile(database, snapshots["again"])
+    snapshot = tmp_path / "again.duckdb"
+    shutil.copyfile(database, snapshot)
 
     refreshed = run_dbt(tmp_path, "run", "--full-refresh", "--vars", build_vars, database=database)
     assert refreshed.returncode == 0, refreshed.output[-5000:]
 
-    assert mart_differences(snapshots["first"], snapshots["again"]) == {}
-    assert mart_differences(snapshots["first"], database) == {}
-    # the incremental history itself, not only what the marts show of it
-    for schema in ("main_intermediate",):
-        assert mart_differences(snapshots["first"], snapshots["again"], schema) == {}
-        assert mart_differences(snapshots["first"], database, schema) == {}
+    # marts, and the incremental history itself (not only what the marts show of it)
+    for schema in ("main_marts", "main_intermediate"):
+        assert mart_differences(first, snapshot, schema) == {}, schema
+        assert mart_differences(first, database, schema) == {}, schema
 
 
 def incremental_models(manifest: dict) -> dict[str, dict]:

@@ -1,8 +1,10 @@
 """Recoverable failures: a failed `dbt build --fail-fast` is finished by `dbt retry` once the
-cause is fixed, and a failing data test keeps its failing rows for inspection."""
+cause is fixed, a failing data test keeps its failing rows for inspection, and the daily feeds
+declare freshness."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -94,3 +96,48 @@ def test_failing_data_test_stores_its_failing_rows(
     assert len(failures) == 1, failures
     stored = result.query(f'select * from main_test_failures."{failures[0][0]}"')
     assert [row[0] for row in stored] == [duplicated]
+
+
+def write_dated_sources(
+    directory: Path, orders_age: dt.timedelta, events_age: dt.timedelta
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    ordered_at = (now - orders_age).isoformat(sep=" ")
+    occurred_at = (now - events_age).isoformat(sep=" ")
+    (directory / "orders.csv").write_text(
+        "order_id,customer_id,ordered_at,amount\n"
+        "1,c1,2020-01-01 00:00:00,10\n"
+        f"2,c1,{ordered_at},10\n"
+    )
+    (directory / "engagement_events.csv").write_text(
+        f"event_id,customer_id,occurred_at,event_type\n1,c1,{occurred_at},web_session\n"
+    )
+    return directory
+
+
+def freshness(workdir: Path, source_dir: Path) -> tuple[DbtResult, dict[str, str]]:
+    result = run_dbt(
+        workdir,
+        "source",
+        "freshness",
+        "--vars",
+        vars_text({"segmentation__source_dir": str(source_dir)}),
+    )
+    sources = json.loads((result.target_dir / "sources.json").read_text())
+    return result, {item["unique_id"].split(".")[-1]: item["status"] for item in sources["results"]}
+
+
+@pytest.mark.slow
+def test_sources_declare_freshness(tmp_path: Path) -> None:
+    """Orders and engagement events (the feeds that arrive every day) warn after 2 days without a
+    new row and error after 7; the other sources declare none."""
+    fresh = write_dated_sources(tmp_path / "fresh", dt.timedelta(hours=1), dt.timedelta(days=3))
+    result, statuses = freshness(tmp_path / "run1", fresh)
+    assert result.returncode == 0, result.output[-3000:]
+    assert statuses == {"orders": "pass", "engagement_events": "warn"}
+
+    stale = write_dated_sources(tmp_path / "stale", dt.timedelta(days=10), dt.timedelta(hours=1))
+    result, statuses = freshness(tmp_path / "run2", stale)
+    assert result.returncode != 0
+    assert statuses == {"orders": "error", "engagement_events": "pass"}
