@@ -110,3 +110,29 @@ def generate_source_dir(directory: Path, customers: int = 200, fmt: str = "csv")
     )
     assert completed.returncode == 0, completed.stderr
     return directory
+
+
+# The connection the README tells BI users to open.
+BI_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+VERSION_SQL = (
+    "select (select count(*) from main_marts.dim_customers), "
+    "(select rows_read from main_marts.fct_source_row_counts where source_name = 'customers')"
+)
+
+
+def read_in_a_loop(serving: str, stop_file: str, results) -> None:
+    """A BI reader: connect read-only, read two marts in one query, disconnect; until stop_file
+    exists. Puts (versions seen with their counts, errors) on the results queue."""
+    import os
+    from collections import Counter
+
+    seen: Counter = Counter()
+    errors: list[str] = []
+    while not os.path.exists(stop_file):
+        try:
+            with duckdb.connect(serving, read_only=True, config=BI_CONFIG) as connection:
+                seen[tuple(connection.execute(VERSION_SQL).fetchone())] += 1
+        except Exception as error:  # every error counts, whatever its kind
+            errors.append(repr(error))
+    results.put((dict(seen), errors))
