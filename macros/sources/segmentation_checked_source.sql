@@ -3,6 +3,7 @@
         valid). The columns, their kinds, required flags and defaults and the key come from the
         source contract (segmentation_source_contract): a required column without a value ->
         missing_<column>; a number or timestamp that does not parse -> unparseable_<column>;
+        a number that is NaN, infinite or of a billion or more -> out_of_range_<column>;
         repeats of the key -> duplicate_<key>, keeping the first valid row by content so file order
         never matters (only the rows of repeated keys are ranked); raw_record is filled for
         quarantined rows only, with the contract's pii columns masked (segmentation_mask_pii);
@@ -63,6 +64,12 @@ checked as (
             {%- endfor %}
             {%- for column in columns if column.kind in ('number', 'timestamp') %}
             when {{ column.name }}__text is not null and {{ column.name }} is null then 'unparseable_{{ column.name }}'
+            {%- endfor %}
+            {#- NaN, infinities ('1e400' parses as inf) and numbers no order, price or count reaches
+                would be staged and then overflow the money type (12 integer digits) in a sum; in
+                DuckDB NaN compares greater than every number, so the one test catches all three -#}
+            {%- for column in columns if column.kind == 'number' %}
+            when abs({{ column.name }}) >= 1e9 then 'out_of_range_{{ column.name }}'
             {%- endfor %}
             {%- for condition, reason in checks %}
             when {{ condition }} then '{{ reason }}'

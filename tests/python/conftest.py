@@ -94,6 +94,9 @@ def write_planted_source_dir(directory: Path, customers: int = 150) -> Path:
     with (directory / "customers.csv").open("a") as handle:
         for row, email in PLANTED_ROWS.values():
             handle.write(f"{row},{email}\n")
+    # the largest order the contract accepts (just under a billion): every total must hold it
+    with (directory / "orders.csv").open("a") as handle:
+        handle.write("900001,1,2026-06-01 10:00:00,completed,web,999999999.99,0\n")
     return directory
 
 

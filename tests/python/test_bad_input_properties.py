@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from warehouse_checks import vars_text
 
@@ -68,10 +68,10 @@ BAD_TIMESTAMPS = st.sampled_from(
 )
 GOOD_AMOUNTS = st.decimals(min_value=0, max_value=100000, places=2).map(str)
 BAD_AMOUNTS = st.sampled_from(
-    ["", "-0.01", "-5", "ten", "1,5", "NaN", "inf", "-inf", "1e400", "1" + "0" * 40]
+    ["", "-0.01", "-5", "ten", "1,5", "NaN", "inf", "-inf", "1e400", "1" + "0" * 40, "1e9"]
 )
-# huge but representable: must be staged, and sum without overflow in staging
-HUGE_AMOUNTS = st.sampled_from(["9999999999.99", "123456789012.5"])
+# large but below the limit of a billion: staged
+HUGE_AMOUNTS = st.sampled_from(["999999999.99", "123456789.5"])
 GOOD_STATUSES = st.sampled_from(["completed", "cancelled", "returned", "Completed", "RETURNED"])
 BAD_STATUSES = st.sampled_from(["lost", "complete d", "compléted", "0"])
 
@@ -105,8 +105,6 @@ def orders(draw: st.DrawFn) -> list[Order]:
             ),
             "discount_amount": draw(st.sampled_from(["0", "", "1.5"])),
         }
-        if bad_field == "amount" and values["amount"] in {"NaN", "inf", "-inf"}:
-            bad_field = None  # how an engine reads these is its business; counted either way
         rows.append(Order(values, surely_bad=bad_field is not None))
     return rows
 
@@ -130,8 +128,13 @@ def customers(draw: st.DrawFn) -> list[dict[str, str]]:
 
 
 def csv_text(columns: list[str], rows: list[dict[str, str]], newline: str = "\n") -> str:
+    """RFC 4180 text. A bare carriage return inside a value must be quoted too (Python's csv
+    quotes only the characters of its line terminator), or the file is malformed."""
+    has_cr = any("\r" in value for row in rows for value in row.values())
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=newline)
+    writer = csv.writer(
+        buffer, lineterminator=newline, quoting=csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL
+    )
     writer.writerow(columns)
     for row in rows:
         writer.writerow([row.get(column, "") for column in columns])
@@ -216,6 +219,8 @@ def assert_every_row_staged_or_quarantined(result: DbtResult, written: Written) 
     deadline=None,
     derandomize=True,
     database=None,
+    # no shrinking: each example is a dbt build; the failing example is printed as drawn
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(order_rows=orders(), customer_rows=customers(), layout=st.sampled_from(READABLE_LAYOUTS))
