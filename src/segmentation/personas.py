@@ -122,8 +122,9 @@ def write_persona(
     share = float(segment["segment_customer_share"] or 0)
     revenue = segment["segment_revenue_share"]
     revenue_text = f"{100 * float(revenue):.1f}%" if _is_number(revenue) else "none"
+    noun = "customer" if customers == 1 else "customers"
     parts = [
-        f"{customers:,} customers ({100 * share:.1f}% of all) with {revenue_text} of net revenue."
+        f"{customers:,} {noun} ({100 * share:.1f}% of all) with {revenue_text} of net revenue."
     ]
     if customers < min_customers:
         parts.append(

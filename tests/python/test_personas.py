@@ -113,3 +113,8 @@ def test_numpy_and_decimal_figures_are_numbers() -> None:
     persona = personas(rows).iloc[0]["persona"]
     assert "with 25.0% of net revenue" in persona
     assert "NPS -25 from 120 answers" in persona
+
+
+def test_one_customer_is_singular() -> None:
+    rows = trait_rows("One", 1, [("frequency", None, 1, 3.0, 8.8, -1.0)], 0.01)
+    assert personas(rows).iloc[0]["persona"].startswith("1 customer (1.0% of all)")
