@@ -8,10 +8,13 @@ VENV ?= .venv
 DBT_ARGS ?=
 BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
+# The serving file that BI tools and SQL users open (read-only). dbt builds into a build file
+# (SEGMENTATION_DUCKDB_BUILD_PATH, default .build/<same name> beside it; see profiles.yml) and
+# publishes it onto the serving file at the end of a successful run.
 export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/warehouse/segmentation.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install build test lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser mf
+.PHONY: install build publish export test lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser mf
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,14 +27,22 @@ $(BIN)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-install: $(BIN)/.installed  ## Create the virtualenv and install the pinned dependencies
+# A DuckDB 1.x client in its own environment: the tests open the serving file with it, as a BI
+# tool still on DuckDB 1.x would.
+DUCKDB1_VENV ?= .venv-duckdb1
+$(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt
+	$(PYTHON) -m venv $(DUCKDB1_VENV)
+	$(DUCKDB1_VENV)/bin/pip install --quiet -r requirements-duckdb1.txt
+	touch $@
+
+install: $(BIN)/.installed $(DUCKDB1_VENV)/.installed  ## Create the virtualenvs and install the pinned dependencies
 
 build: install  ## Build the warehouse (every model, seed and test) on the demo data
 	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
 	$(BIN)/dbt build $(DBT_ARGS)
 	echo
-	echo "Warehouse built: $$SEGMENTATION_DUCKDB_PATH"
-	echo "Marts (schema main_marts; open the file with any DuckDB client):"
+	echo "Warehouse built and published: $$SEGMENTATION_DUCKDB_PATH"
+	echo "Marts (schema main_marts; open the file read-only with any DuckDB client, see README):"
 	echo "  segments:  dim_customers, dim_segments, fct_customer_segments_monthly,"
 	echo "             fct_segment_migrations, fct_segment_kpis_monthly, fct_cluster_diagnostics"
 	echo "  value:     dim_value_model_parameters, fct_value_model_holdout"
@@ -39,9 +50,16 @@ build: install  ## Build the warehouse (every model, seed and test) on the demo 
 	echo "             fct_action_outcomes_monthly"
 	echo "  quality:   fct_quarantined_rows, fct_source_row_counts"
 
+publish: install  ## Publish the build file onto the serving file (what every successful dbt run does at its end)
+	$(BIN)/dbt run-operation segmentation_publish
+
+export: install  ## Write every pathway's audience (and named segments') as CSV and Parquet to warehouse/exports
+	# DBT_ARGS="--vars '{segmentation__export_segments: [\"rfm:Champions\"], segmentation__export_include_email: true}'"
+	$(BIN)/dbt run-operation segmentation_export_audiences $(DBT_ARGS)
+
 lint-sql: install  ## Lint the SQL with sqlfluff
 	# against an empty scratch database, so that models render as on a first build (not incremental)
-	mkdir -p target && rm -f target/lint.duckdb target/lint.duckdb.wal
+	mkdir -p target && rm -rf target/lint.duckdb target/lint.duckdb.wal target/.build
 	SEGMENTATION_DUCKDB_PATH=$(CURDIR)/target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
 
 lint-python: install  ## Lint and format-check the Python with ruff
@@ -82,7 +100,7 @@ demo-data: install  ## Regenerate the bundled demo data in seeds/demo
 	$(BIN)/python -m segmentation.demo_data --out seeds/demo --truth tests/fixtures/demo_personas.csv
 
 clean:  ## Remove build output (keeps the virtualenv)
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/.build
 
 .PHONY: bench
 BENCH_ARGS ?=

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import psutil
 
+from segmentation.publishing import default_build_path
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LINES_PER_CUSTOMER = 13.94  # order_items per customer of the generator (seed 42, 36 months)
@@ -257,8 +259,9 @@ def dbt(args: argparse.Namespace, name: str, run_dir: Path, dbt_args: list[str],
     command = [str(BIN / "dbt"), *dbt_args, "--target-path", str(target)]
     command += ["--log-path", str(run_dir / "logs")]
     print(f"  {name}: {' '.join(dbt_args)}", flush=True)
-    # DuckDB spills to <database>.tmp unless temp_directory says otherwise
-    spill_dir = Path(env["SEGMENTATION_DUCKDB_PATH"] + ".tmp")
+    # DuckDB spills to <build file>.tmp unless temp_directory says otherwise
+    build_file = default_build_path(env["SEGMENTATION_DUCKDB_PATH"])
+    spill_dir = build_file.with_name(build_file.name + ".tmp")
     run = timed(name, command, env, run_dir / f"{name}.log", args.timeout, spill_dir)
     if run.timed_out:
         read_log(run_dir / f"{name}.log", run)
@@ -407,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(dbt(args, "models", run_dir, [*models_only, "--vars", source_vars], env))
         results[-1].note = "models and seeds, no tests (dbt run needs the seeds)" + results[-1].note
         database.unlink(missing_ok=True)
+        default_build_path(database).unlink(missing_ok=True)
     if "full" in runs:
         results.append(dbt(args, "full", run_dir, ["build", *base], env))
         results[-1].note = "dbt build: models, seeds, data tests (no unit tests)" + results[-1].note

@@ -89,6 +89,26 @@
         {%- endif -%}
         {{ return({'value': value | list, 'problem': none}) }}
 
+    {%- elif kind == 'boolean' -%}
+        {%- if not is_bool -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {{ return(value) }}
+    {%- elif kind == 'segment_list' -%}
+        {#- 'segmentation:segment' items; the segment is checked against the segments that exist
+            when it is used (segmentation_export_audiences), the segmentation here. -#}
+        {%- if value is string or value is not sequence -%}
+            {{ exceptions.raise_compiler_error(fail) }}
+        {%- endif -%}
+        {%- for item in value -%}
+            {%- if item is not string or ':' not in item or item.split(':', 1)[0] not in rule['allowed'] or item.split(':', 1)[1] | trim == '' -%}
+                {{ exceptions.raise_compiler_error(fail ~ " Bad item " ~ tojson(item | string) ~ ".") }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if value | unique | list | length != value | length -%}
+            {{ exceptions.raise_compiler_error(fail ~ " A segment is listed twice.") }}
+        {%- endif -%}
+        {{ return(value | list) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("segmentation_check_setting: unknown kind " ~ kind) }}
     {%- endif -%}
@@ -114,6 +134,10 @@
         {%- set text = "an SQL identifier (letters, digits, underscores)" -%}
     {%- elif kind == 'feature_list' -%}
         {%- set text = "a list of at least two distinct features from: " ~ (rule['allowed'] | join(', ')) -%}
+    {%- elif kind == 'boolean' -%}
+        {%- set text = "true or false" -%}
+    {%- elif kind == 'segment_list' -%}
+        {%- set text = "a list of distinct 'segmentation:segment' texts, segmentation one of " ~ (rule['allowed'] | join(', ')) ~ " (e.g. 'rfm:Champions')" -%}
     {%- else -%}
         {%- set text = kind -%}
     {%- endif -%}

@@ -12,6 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from segmentation.publishing import default_build_path
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -20,8 +22,9 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 class DbtResult:
     returncode: int
     output: str
-    database: Path
+    database: Path  # the serving file, which readers open (SEGMENTATION_DUCKDB_PATH)
     target_dir: Path
+    build_database: Path  # the file dbt builds and publishes (SEGMENTATION_DUCKDB_BUILD_PATH)
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
@@ -32,15 +35,23 @@ class DbtResult:
             return connection.execute(sql).df()
 
 
-def run_dbt(workdir: Path, *args: str, database: Path | None = None) -> DbtResult:
-    """Run a dbt command in the project with its own database file, target and log dirs."""
+def run_dbt(
+    workdir: Path, *args: str, database: Path | None = None, env: dict[str, str] | None = None
+) -> DbtResult:
+    """Run a dbt command in the project with its own database files, target and log dirs.
+
+    `database` is the serving file; the build file is the profile's default beside it.
+    """
     database = database or workdir / "warehouse.duckdb"
+    build_database = default_build_path(database)
     target_dir = workdir / "target"
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "SEGMENTATION_DUCKDB_PATH": str(database),
+        "SEGMENTATION_DUCKDB_BUILD_PATH": str(build_database),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        **(env or {}),
     }
     completed = subprocess.run(
         [DBT, *args, "--target-path", str(target_dir), "--log-path", str(workdir / "logs")],
@@ -51,7 +62,11 @@ def run_dbt(workdir: Path, *args: str, database: Path | None = None) -> DbtResul
         check=False,
     )
     return DbtResult(
-        completed.returncode, completed.stdout + completed.stderr, database, target_dir
+        completed.returncode,
+        completed.stdout + completed.stderr,
+        database,
+        target_dir,
+        build_database,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from conftest import DbtResult, run_dbt
+from segmentation.publishing import default_build_path
 
 HISTORY = "main_intermediate.int_customer_features_monthly"
 SELECT = ["--select", "+int_customer_features_monthly"]
@@ -24,7 +25,7 @@ def test_incremental_month_matches_full_refresh(demo_warehouse: DbtResult, tmp_p
         "2026-09-30"
     )
     # Tamper with an old month: an incremental build must not rewrite months it has finished.
-    with duckdb.connect(str(first.database)) as connection:
+    with duckdb.connect(str(first.build_database)) as connection:
         connection.execute(
             f"update {HISTORY} set tenure_days = -1 where period_month_end = '2025-01-31'"
         )
@@ -55,7 +56,9 @@ def test_moving_the_as_of_date_back_asks_for_a_full_refresh(
     demo_warehouse: DbtResult, tmp_path
 ) -> None:
     database = tmp_path / "copy.duckdb"
-    database.write_bytes(demo_warehouse.database.read_bytes())
+    build_database = default_build_path(database)
+    build_database.parent.mkdir()
+    build_database.write_bytes(demo_warehouse.build_database.read_bytes())
     result = run_dbt(
         tmp_path,
         "run",
