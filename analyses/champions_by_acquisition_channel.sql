@@ -27,4 +27,4 @@ shares as (
 )
 
 select * from shares
-order by champion_share desc, acquisition_channel
+order by champion_share desc, acquisition_channel asc

@@ -34,4 +34,4 @@ moved_up as (
 )
 
 select * from moved_up
-order by net_revenue_in_period desc, customer_id
+order by net_revenue_in_period desc, customer_id asc

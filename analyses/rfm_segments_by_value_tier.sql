@@ -27,4 +27,4 @@ shares as (
 )
 
 select * from shares
-order by rfm_segment, customers desc
+order by rfm_segment asc, customers desc

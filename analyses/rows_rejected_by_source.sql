@@ -34,4 +34,4 @@ report as (
 )
 
 select * from report
-order by rows_quarantined desc, source_name
+order by rows_quarantined desc, source_name asc

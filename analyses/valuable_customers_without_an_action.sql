@@ -19,7 +19,7 @@ ranked as (
         predicted_value,
         probability_alive,
         recency_days,
-        row_number() over (order by predicted_value desc, customer_id) as value_rank
+        row_number() over (order by predicted_value desc, customer_id asc) as value_rank
     from customers
     where predicted_value is not null
 ),

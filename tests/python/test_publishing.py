@@ -369,3 +369,14 @@ def test_the_readme_duckdb_cli_command_reads_marts_and_no_files(demo_warehouse: 
     )
     assert outside.returncode != 0
     assert "file system operations are disabled by configuration" in outside.stderr
+
+
+def test_a_build_file_without_marts_is_not_published(tmp_path: Path) -> None:
+    serving = tmp_path / "w.duckdb"
+    _database(serving, 1)
+    before = _identity(serving)
+    # `make publish` before any build: dbt creates an empty build file, which must not win.
+    result = run_dbt(tmp_path, "run-operation", "segmentation_publish", database=serving)
+    assert result.returncode == 0, result.output[-3000:]
+    assert "Not published: the build file has no marts yet" in result.output
+    assert _identity(serving) == before
