@@ -41,14 +41,14 @@
         ) -%}
         {{ return('select 1 as published') }}
     {%- endif -%}
-    {#- A build file that dbt has only just created (make publish before any build, a seed-only
-        first run) must not replace a serving warehouse. Looked up by name: a ref() here would
-        make the hook depend on the model. -#}
+    {#- make publish before any build: dbt has just created an empty build file, which must not
+        replace a serving warehouse. (After a successful run, what it built is published, whatever
+        its selection.) Looked up by name: a ref() here would make the hook depend on the model. -#}
     {%- set marts = run_query(
         "select count(*) from information_schema.tables "
         "where table_catalog = current_database() and table_name = 'dim_customers'"
     ) -%}
-    {%- if marts.columns[0].values()[0] == 0 -%}
+    {%- if results is none and marts.columns[0].values()[0] == 0 -%}
         {%- do log('Not published: the build file has no marts yet (no dim_customers); run dbt build first.', info=true) -%}
         {{ return('select 1 as published') }}
     {%- endif -%}

@@ -1,5 +1,5 @@
-"""Every example query in analyses/ (README "Ask the warehouse") compiles through dbt and answers
-with rows on the demo warehouse."""
+"""Every example query in analyses/ compiles through dbt and runs on the demo warehouse; the five of
+README "Ask the warehouse" answer with rows."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_the_readme_questions_are_in_analyses_and_the_readme() -> None:
 
 
 @pytest.mark.parametrize("name", ANALYSES)
-def test_every_analysis_answers_with_rows(
+def test_every_analysis_runs_and_the_readme_questions_answer_with_rows(
     demo_warehouse: DbtResult, compiled: Path, name: str
 ) -> None:
     sql = (compiled / f"{name}.sql").read_text()
@@ -48,5 +48,8 @@ def test_every_analysis_answers_with_rows(
         cursor = connection.execute(sql)
         columns = [column[0] for column in cursor.description]
         rows = cursor.fetchall()
-    assert rows, f"{name} returned no rows"
     assert len(columns) >= 2
+    # The README's questions have answers on the demo data. (Another analysis may rightly find
+    # none: no Champion lapsed to At Risk last month is an answer.)
+    if name in README_QUESTIONS:
+        assert rows, f"{name} returned no rows"
