@@ -91,24 +91,24 @@
 
     {%- elif kind == 'boolean' -%}
         {%- if not is_bool -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+            {{ return(rejected) }}
         {%- endif -%}
-        {{ return(value) }}
+        {{ return({'value': value, 'problem': none}) }}
     {%- elif kind == 'segment_list' -%}
         {#- 'segmentation:segment' items; the segment is checked against the segments that exist
             when it is used (segmentation_export_audiences), the segmentation here. -#}
-        {%- if value is string or value is not sequence -%}
-            {{ exceptions.raise_compiler_error(fail) }}
+        {%- if value is string or value is not sequence or value is mapping -%}
+            {{ return(rejected) }}
         {%- endif -%}
         {%- for item in value -%}
             {%- if item is not string or ':' not in item or item.split(':', 1)[0] not in rule['allowed'] or item.split(':', 1)[1] | trim == '' -%}
-                {{ exceptions.raise_compiler_error(fail ~ " Bad item " ~ tojson(item | string) ~ ".") }}
+                {{ return({'value': none, 'problem': fail ~ " Bad item " ~ tojson(item | string) ~ "."}) }}
             {%- endif -%}
         {%- endfor -%}
         {%- if value | unique | list | length != value | length -%}
-            {{ exceptions.raise_compiler_error(fail ~ " A segment is listed twice.") }}
+            {{ return({'value': none, 'problem': fail ~ " A segment is listed twice."}) }}
         {%- endif -%}
-        {{ return(value | list) }}
+        {{ return({'value': value | list, 'problem': none}) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("segmentation_check_setting: unknown kind " ~ kind) }}
     {%- endif -%}
