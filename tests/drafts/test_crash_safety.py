@@ -1,0 +1,91 @@
+"""Crash safety: `dbt build` killed (SIGKILL) during an incremental append, during a large table
+and during the publish step leaves a serving warehouse that opens and holds the last good marts,
+and the next build completes and matches a clean build row for row."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_checks import BI_CONFIG, mart_differences, vars_text
+
+from conftest import DBT, PLANTED_SALT, PROJECT_DIR, DbtResult, run_dbt
+
+KILL_POINTS = {
+    "incremental append": r"START sql incremental model main_intermediate\.int_customer_features_monthly",
+    "large table": r"START sql table model main_marts\.fct_customer_segments_monthly",
+    "publish": r"on-run-end hook",
+}
+
+
+def start_build(workdir: Path, serving: Path, build_vars: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "SEGMENTATION_DUCKDB_PATH": str(serving),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "SEGMENTATION_PII_SALT": PLANTED_SALT,
+    }
+    return subprocess.Popen(
+        [
+            DBT,
+            "build",
+            "--vars",
+            build_vars,
+            "--target-path",
+            str(workdir / "target"),
+            "--log-path",
+            str(workdir / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def kill_at(process: subprocess.Popen, pattern: str) -> str:
+    """SIGKILL the build as soon as it prints a line matching pattern; returns its output."""
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if re.search(pattern, line):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return "".join(lines)
+    process.wait()
+    raise AssertionError(f"the build ended before {pattern!r}:\n{''.join(lines)[-3000:]}")
+
+
+@pytest.mark.slow
+def test_killed_builds_leave_the_last_good_marts(
+    planted_warehouse: DbtResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean = planted_warehouse.database
+    serving = tmp_path / clean.name
+    build = tmp_path / ".build" / clean.name
+    build.parent.mkdir()
+    shutil.copyfile(clean, serving)
+    shutil.copyfile(clean.parent / ".build" / clean.name, build)
+    build_vars = vars_text({"segmentation__source_dir": str(clean.parent / "files")})
+
+    for number, (point, pattern) in enumerate(KILL_POINTS.items()):
+        kill_at(start_build(tmp_path / f"killed{number}", serving, build_vars), pattern)
+        with duckdb.connect(str(serving), read_only=True, config=BI_CONFIG) as connection:
+            assert connection.execute("select count(*) from main_marts.dim_customers").fetchone()
+        assert mart_differences(clean, serving) == {}, f"killed during the {point}"
+
+    monkeypatch.setenv("SEGMENTATION_PII_SALT", PLANTED_SALT)
+    final = run_dbt(tmp_path / "final", "build", "--vars", build_vars, database=serving)
+    assert final.returncode == 0, final.output[-5000:]
+    assert mart_differences(clean, serving) == {}
+    assert mart_differences(clean, serving, "main_intermediate") == {}
