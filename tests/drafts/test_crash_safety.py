@@ -9,7 +9,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import duckdb
@@ -19,7 +18,9 @@ from warehouse_checks import BI_CONFIG, mart_differences, vars_text
 from conftest import DBT, PLANTED_SALT, PROJECT_DIR, DbtResult, run_dbt
 
 KILL_POINTS = {
-    "incremental append": r"START sql incremental model main_intermediate\.int_customer_features_monthly",
+    "incremental append": (
+        r"START sql incremental model main_intermediate\.int_customer_features_monthly"
+    ),
     "large table": r"START sql table model main_marts\.fct_customer_segments_monthly",
     "publish": r"on-run-end hook",
 }
