@@ -7,7 +7,7 @@ with
 days as (
     {{ dbt.date_spine(
         datepart='day',
-        start_date="cast('" ~ var('segmentation__min_valid_date') ~ "' as date)",
+        start_date="cast('" ~ segmentation_setting('min_valid_date') ~ "' as date)",
         end_date="cast('2101-01-01' as date)",
     ) }}
 ),
