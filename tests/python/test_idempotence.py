@@ -11,6 +11,7 @@ import pytest
 from warehouse_checks import mart_differences, vars_text
 
 from conftest import PLANTED_SALT, DbtResult, run_dbt
+from segmentation.publishing import default_build_path
 
 
 @pytest.mark.slow
@@ -25,6 +26,9 @@ def test_build_again_and_full_refresh_give_the_same_marts(
     first = planted_warehouse.database
     database = tmp_path / "warehouse.duckdb"
     shutil.copyfile(first, database)
+    # the build file too, so that "again" is an incremental build on the first one's state
+    default_build_path(database).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(planted_warehouse.build_database, default_build_path(database))
     assert planted_warehouse.query("select count(*) from main_marts.dim_customers")[0][0] > 0
 
     again = run_dbt(tmp_path, "run", "--vars", build_vars, database=database)

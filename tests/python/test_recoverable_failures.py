@@ -14,6 +14,7 @@ import pytest
 from warehouse_checks import generate_source_dir, vars_text
 
 from conftest import DbtResult, run_dbt
+from segmentation.publishing import default_build_path
 
 
 def load_raw_tables(database: Path, source_dir: Path, schema: str = "raw") -> dict[str, int]:
@@ -41,9 +42,11 @@ def statuses(result: DbtResult) -> dict[str, str]:
 def test_fail_fast_then_retry_finishes_the_run(tmp_path: Path) -> None:
     source_dir = generate_source_dir(tmp_path / "files", customers=150)
     database = tmp_path / "warehouse.duckdb"
-    counts = load_raw_tables(database, source_dir)
+    build = default_build_path(database)  # dbt reads and writes the build file
+    build.parent.mkdir(parents=True, exist_ok=True)
+    counts = load_raw_tables(build, source_dir)
     # the loader has not delivered customers yet
-    with duckdb.connect(str(database)) as connection:
+    with duckdb.connect(str(build)) as connection:
         connection.execute("alter table raw.customers rename to customers_late")
     build_vars = vars_text({"segmentation__source_dir": None, "segmentation__k_max": 4})
 
@@ -56,7 +59,7 @@ def test_fail_fast_then_retry_finishes_the_run(tmp_path: Path) -> None:
         "model.segmentation.dim_customers"
     ] in {"skipped", "error"}
 
-    with duckdb.connect(str(database)) as connection:  # the fix: the file arrives
+    with duckdb.connect(str(build)) as connection:  # the fix: the file arrives
         connection.execute("alter table raw.customers_late rename to customers")
     retried = run_dbt(tmp_path, "retry", database=database)
     assert retried.returncode == 0, retried.output[-5000:]
@@ -75,8 +78,10 @@ def test_failing_data_test_stores_its_failing_rows(
     demo_warehouse: DbtResult, tmp_path: Path
 ) -> None:
     database = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(demo_warehouse.database, database)
-    with duckdb.connect(str(database)) as connection:  # a duplicate customer in the mart
+    build = default_build_path(database)  # dbt tests the build file
+    build.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_warehouse.build_database, build)
+    with duckdb.connect(str(build)) as connection:  # a duplicate customer in the mart
         duplicated = connection.execute(
             "select customer_id from main_marts.dim_customers order by customer_id limit 1"
         ).fetchone()[0]
@@ -89,12 +94,15 @@ def test_failing_data_test_stores_its_failing_rows(
         tmp_path, "test", "--select", "dim_customers,test_name:unique", database=database
     )
     assert result.returncode != 0
-    failures = result.query(
-        "select table_name from information_schema.tables "
-        "where table_schema = 'main_test_failures' and table_name like 'unique_dim_customers%'"
-    )
-    assert len(failures) == 1, failures
-    stored = result.query(f'select * from main_test_failures."{failures[0][0]}"')
+    with duckdb.connect(str(build), read_only=True) as connection:
+        failures = connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main_test_failures' and table_name like 'unique_dim_customers%'"
+        ).fetchall()
+        assert len(failures) == 1, failures
+        stored = connection.execute(
+            f'select * from main_test_failures."{failures[0][0]}"'
+        ).fetchall()
     assert [row[0] for row in stored] == [duplicated]
 
 
