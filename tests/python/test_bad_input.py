@@ -220,3 +220,20 @@ def test_own_typed_parquet_files_build_with_every_test(tmp_path: Path) -> None:
         "select sum(rows_staged) + sum(rows_quarantined) from main_marts.fct_source_row_counts"
     )[0][0]
     assert read == staged > 0
+
+
+def test_over_half_of_orders_quarantined_warns_with_counts_example_and_hint(
+    bad_warehouse: DbtResult,
+) -> None:
+    output = bad_warehouse.output
+    assert "More than half of the source orders was quarantined" in output
+    warning = output[output.index("More than half of the source orders was quarantined") :]
+    first_line = warning.split("\n")[0]
+    assert f"{len(BAD_ORDERS) + 1} of {len(GOOD_ORDERS) + len(BAD_ORDERS)} rows quarantined" in (
+        first_line
+    )
+    assert "duplicate_order_id 2" in first_line
+    assert "Example (duplicate_order_id): order_id=7;" in first_line
+    assert "var segmentation__max_valid_date" in first_line
+    # customers lose one row of four: no warning
+    assert "More than half of the source customers" not in output
