@@ -10,12 +10,14 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
 
 ID_COLUMN = "customer_id"
@@ -314,7 +316,11 @@ def apply_scaler(df: pd.DataFrame, scaler: pd.DataFrame) -> np.ndarray:
 
 
 def _kmeans(X: np.ndarray, k: int, seed: int, n_init: int) -> KMeans:
-    return KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(X)
+    # a bootstrap resample of a small sample may hold fewer distinct points than k: k-means then
+    # leaves a cluster empty, which the scores already account for, so its warning is noise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(X)
 
 
 def _as_matrix(X: Any) -> np.ndarray:
@@ -334,7 +340,10 @@ def _silhouette(X: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _davies_bouldin(X: np.ndarray, labels: np.ndarray) -> float:
-    return float(davies_bouldin_score(X, labels)) if np.unique(labels).size >= 2 else math.nan
+    n_labels = np.unique(labels).size
+    if n_labels < 2 or n_labels > len(labels) - 1:
+        return math.nan
+    return float(davies_bouldin_score(X, labels))
 
 
 def _choose_k(table: pd.DataFrame, min_segment_share: float) -> tuple[int, list[str]]:
@@ -713,6 +722,37 @@ def _relabel_order(value_means: np.ndarray, centers: np.ndarray) -> list[int]:
     return sorted(range(len(centers)), key=key)
 
 
+BOUNDED_BY_DATA = "k bounded by the data"
+NOT_FITTED = "not fitted"
+
+
+def bound_k(X: np.ndarray, k_min: int, k_max: int) -> tuple[int, int, str]:
+    """The k range the training rows support: k_max at most the number of distinct (scaled)
+    rows, k_min at most that k_max. Returns (k_min, k_max, note); the note is empty when the
+    configured range stands, and names the vars segmentation__k_min / segmentation__k_max when
+    it was lowered. k_max < 2 means no clustering can be fitted (one segment holds everyone)."""
+    distinct = int(np.unique(np.round(np.asarray(X, dtype=float), 9), axis=0).shape[0])
+    if distinct >= k_max:
+        return k_min, k_max, ""
+    bounded_max = distinct
+    bounded_min = min(k_min, bounded_max)
+    if bounded_max < 2:
+        note = (
+            f"{NOT_FITTED}: the training sample has {distinct} distinct customer profile"
+            f"{'s' if distinct != 1 else ''} ({X.shape[0]} customers), and clustering needs at "
+            f"least 2 (segmentation__k_min={k_min}, segmentation__k_max={k_max}); every customer "
+            "is in one segment"
+        )
+    else:
+        note = (
+            f"{BOUNDED_BY_DATA}: segmentation__k_max={k_max} lowered to {bounded_max}"
+            + (f" and segmentation__k_min={k_min} to {bounded_min}" if bounded_min < k_min else "")
+            + f", the number of distinct customer profiles in the training sample ({X.shape[0]}"
+            " customers)"
+        )
+    return bounded_min, bounded_max, note
+
+
 def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
     """Fit the segmentation on a training sample and return all artifacts as one long table.
 
@@ -737,24 +777,33 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
     if missing:
         raise ValueError(f"config['features'] names columns missing from df: {missing}")
     train = _training_rows(df, cfg["max_training_rows"], cfg["seed"])
-    if len(train) < cfg["k_max"]:
-        raise ValueError(
-            f"config['k_max'] ({cfg['k_max']}) exceeds the number of training rows ({len(train)})"
-        )
+    if train.empty:
+        raise ValueError("the training sample has no customer with a completed order")
     population_share = cfg["population_share"]
 
     scaler = fit_scaler(train, features)
     X = apply_scaler(train, scaler)
-    candidates = evaluate_k(
-        X,
-        cfg["k_min"],
-        cfg["k_max"],
-        cfg["min_segment_share"],
-        cfg["seed"],
-        cfg["silhouette_sample_size"],
-        cfg["n_init"],
-        population_share,
-    )
+    k_min, k_max, bound_note = bound_k(X, cfg["k_min"], cfg["k_max"])
+    if k_max >= 2:
+        candidates = evaluate_k(
+            X,
+            k_min,
+            k_max,
+            cfg["min_segment_share"],
+            cfg["seed"],
+            cfg["silhouette_sample_size"],
+            cfg["n_init"],
+            population_share,
+        )
+    else:  # not fitted: one segment holds every customer, and the reason says why
+        candidates = pd.DataFrame(
+            [[1, 0.0, math.nan, math.nan, population_share, False, True, ""]],
+            columns=list(K_CANDIDATE_COLUMNS),
+        )
+    if bound_note:
+        candidates["reason"] = candidates["reason"].where(
+            ~candidates["is_chosen"], (bound_note + "; " + candidates["reason"]).str.rstrip("; ")
+        )
     chosen = candidates[candidates["is_chosen"]].iloc[0]
     k = int(chosen["k"])
     model = _kmeans(X, k, cfg["seed"], cfg["n_init"])

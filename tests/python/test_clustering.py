@@ -592,3 +592,36 @@ def test_clusters_too_small_to_describe_claim_nothing(blobs: pd.DataFrame) -> No
     assert names[:3] == [f"Cluster {i} (too few customers to describe)" for i in (1, 2, 3)]
     traits = rows(artifacts, "cluster", "defining_trait")["text_value"].tolist()
     assert traits == ["typical", "typical", "typical", "prospect"]
+
+
+# ---- data that supports fewer segments than configured ------------------------------------
+
+
+def test_k_is_bounded_by_distinct_profiles_and_the_reason_names_the_vars(
+    blobs: pd.DataFrame,
+) -> None:
+    three = blobs.iloc[[0, 1, 2]].copy()
+    three[["monetary", "frequency", "discount_share"]] = [
+        [10.0, 1, 0.0],
+        [50.0, 3, 0.1],
+        [90, 9, 0.5],
+    ]
+    artifacts = fit_segmentation_model(three, make_config(k_min=3, k_max=6, min_segment_share=0.01))
+    assert summary(artifacts, "chosen_k") == 3
+    reason = artifacts.loc[artifacts["parameter_name"] == "chosen_k_reason", "text_value"].iloc[0]
+    assert reason.startswith("k bounded by the data: segmentation__k_max=6 lowered to 3")
+    assert set(artifacts.loc[artifacts["artifact"] == "k_candidate", "k"]) == {3}
+
+
+def test_one_profile_cannot_be_clustered_and_says_so_with_one_segment(
+    blobs: pd.DataFrame,
+) -> None:
+    same = blobs.iloc[:5].copy()
+    same[["monetary", "frequency", "discount_share"]] = [20.0, 2, 0.1]
+    artifacts = fit_segmentation_model(same, make_config(k_min=2, k_max=4))
+    reason = artifacts.loc[artifacts["parameter_name"] == "chosen_k_reason", "text_value"].iloc[0]
+    assert reason.startswith("not fitted: the training sample has 1 distinct customer profile")
+    assert "segmentation__k_min=2, segmentation__k_max=4" in reason
+    assert summary(artifacts, "chosen_k") == 1
+    # every row is assigned to the one segment by the reference scoring
+    assert assign_clusters(same, artifacts).nunique() == 1

@@ -2,6 +2,8 @@
 -- chosen and why, the stability of the chosen solution across refits on resamples, and how many
 -- of its centroids were merged into a neighbour for holding under segmentation__min_segment_share
 -- (with one line per merge), so that no cluster is left under the share.
+-- A k bounded by the data, or a clustering that could not be fitted, is a warning of the build.
+{{ config(post_hook="{{ segmentation_warn_cluster_fit(this) }}") }}
 with
 
 artifacts as (
