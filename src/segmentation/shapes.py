@@ -3,9 +3,9 @@
 The demo (``segmentation.demo_data``) is one shape: a few thousand retail customers over three
 years with every source filled. Real order histories look different: orders only, a handful of
 customers, one-time buyers, one account with thousands of orders, everything on one day, steady
-weekly B2B buyers, decades of history, UUID ids. Each shape here writes a source directory that
+weekly B2B buyers (with UUID ids), decades of history. Each shape writes a source directory that
 ``segmentation__source_dir`` can point at (``<source>.csv`` or ``<source>.parquet``, with the
-columns of the source contract in ``models/staging/shop/_shop__sources.yml``).
+columns of the source contract, ``macros/sources/segmentation_source_contract.sql``).
 
 Every shape is a pure function of its seed (same seed, byte-identical files) and small (hundreds
 to a few thousand rows, except the shape whose point is 10,000 orders), so that a test can build
@@ -177,13 +177,38 @@ def _companions(
         }
     )
 
-    # engagement: a handful of events per customer between signup and the end of the window
-    n_events = rng.poisson(6, n_customers)
-    event_owner = np.repeat(np.arange(n_customers), n_events)
-    span = np.maximum(end_at - signup_at[event_owner], DAY)
-    event_at = signup_at[event_owner] + (rng.random(event_owner.size) * span).astype(np.int64)
-    event_order = np.lexsort((event_owner, event_at))
-    event_type = rng.choice(len(EVENT_TYPES), event_owner.size, p=[0.4, 0.2, 0.1, 0.2, 0.1])
+    # engagement: emails delivered between signup and the end of the window, some opened (once),
+    # some of those clicked, and a few web and app sessions
+    def spread(owner: np.ndarray) -> np.ndarray:
+        span = np.maximum(end_at - signup_at[owner] - DAY, DAY)
+        return signup_at[owner] + (rng.random(owner.size) * span).astype(np.int64)
+
+    delivered_owner = np.repeat(np.arange(n_customers), rng.poisson(4, n_customers))
+    delivered_at = spread(delivered_owner)
+    opened = rng.random(delivered_owner.size) < 0.4
+    clicked = opened & (rng.random(delivered_owner.size) < 0.3)
+    session_owner = np.repeat(np.arange(n_customers), rng.poisson(2, n_customers))
+    session_app = rng.random(session_owner.size) < 0.4
+    event_owner = np.concatenate(
+        [delivered_owner, delivered_owner[opened], delivered_owner[clicked], session_owner]
+    )
+    event_at = np.concatenate(
+        [
+            delivered_at,
+            delivered_at[opened] + 3_600,
+            delivered_at[clicked] + 3_660,
+            spread(session_owner),
+        ]
+    )
+    event_type = np.concatenate(
+        [
+            np.zeros(delivered_owner.size, dtype=np.int64),
+            np.ones(int(opened.sum()), dtype=np.int64),
+            np.full(int(clicked.sum()), 2),
+            np.where(session_app, 4, 3),
+        ]
+    )
+    event_order = np.lexsort((event_type, event_owner, event_at))
     engagement_events = pd.DataFrame(
         {
             "event_id": _ids(id_kind, event_owner.size, rng),
@@ -331,7 +356,8 @@ def _one_day(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
 
 
 def _weekly_b2b(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Accounts that order every week on their own weekday for two years, steady amounts."""
+    """Accounts that order every week on their own weekday for two years, steady amounts; UUID
+    ids throughout, written as CSV only."""
     n, weeks = 30, 104
     begin = _epoch("2024-01-01")
     weekday = rng.integers(0, 5, n)
@@ -345,6 +371,7 @@ def _weekly_b2b(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
         orders,
         n,
         rng,
+        id_kind="uuid",
         signup_at=np.full(n, begin - 30 * DAY),
         end_at=begin + weeks * WEEK,
     )
@@ -354,14 +381,6 @@ def _long_history_1990s(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """A 25-year history, 1995-2019, customers arriving throughout."""
     orders, signup = _poisson_orders(rng, 300, "1995-01-01", "2020-01-01", 5.0)
     return _assemble(orders, 300, rng, signup_at=signup, end_at=_epoch("2020-01-01"))
-
-
-def _uuid_csv(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Every source, UUID ids throughout (written as CSV only)."""
-    orders, signup = _poisson_orders(rng, 150, "2024-06-01", "2026-06-01", 4.0)
-    return _assemble(
-        orders, 150, rng, id_kind="uuid", signup_at=signup, end_at=_epoch("2026-06-01")
-    )
 
 
 def _cdnow_like(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
@@ -422,13 +441,16 @@ SHAPES: dict[str, Shape] = {
             "parquet",
         ),
         Shape("one_day", "300 customers, every order on 2025-06-15", _one_day),
-        Shape("weekly_b2b", "30 accounts ordering every week for two years", _weekly_b2b),
+        Shape(
+            "weekly_b2b",
+            "30 accounts ordering every week for two years; UUID ids, CSV only",
+            _weekly_b2b,
+        ),
         Shape(
             "long_history_1990s",
             "a 25-year history, 1995-2019, 300 customers",
             _long_history_1990s,
         ),
-        Shape("uuid_csv", "150 customers, every source, UUID ids, CSV only", _uuid_csv),
         Shape(
             "cdnow_like",
             "1,000 customers shaped like the CDNOW 1997-98 history (orders only)",

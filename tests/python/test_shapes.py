@@ -90,8 +90,8 @@ def test_long_history_spans_25_years_from_the_1990s(shapes_dir: Path) -> None:
     assert (last - first).days > 24 * 365
 
 
-def test_uuid_csv_has_uuid_ids_and_csv_only(shapes_dir: Path) -> None:
-    directory = shapes_dir / "uuid_csv"
+def test_weekly_b2b_has_uuid_ids_and_csv_only(shapes_dir: Path) -> None:
+    directory = shapes_dir / "weekly_b2b"
     assert {path.suffix for path in directory.iterdir()} == {".csv"}
     orders = read_orders(directory)
     for column in ("order_id", "customer_id"):
