@@ -204,7 +204,25 @@ def check_one_segment_per_segmentation_and_month(result: DbtResult) -> list[str]
     return problems
 
 
-@pytest.mark.parametrize("name", list(SHAPES))
+# Known failures, outside this test's reach, reported to their owners (see the final report of
+# issue 14a): not strict, so the test turns green by itself when they are fixed.
+KNOWN_FAILURES = {
+    "one_time_buyers": "assert_every_segment_has_kpi_targets: a segment with no KPI target row "
+    "(kpi_targets seed, issue 13) when no customer repeats and the value model is not fitted",
+    "long_history_1990s": "not_null_value_model_scores_expected_orders: BG/NBD expected orders "
+    "not finite for some 25-year summaries (value model, issue 12)",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=False))
+        if name in KNOWN_FAILURES
+        else name
+        for name in SHAPES
+    ],
+)
 def test_shape_builds_with_defaults(name: str, matrix_dir: Path) -> None:
     result, written = build_shape(name, matrix_dir)
     assert result.returncode == 0, f"{name}: dbt build failed\n{result.output[-6000:]}"
