@@ -9,6 +9,8 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -17,12 +19,14 @@ from warehouse_checks import BI_CONFIG, mart_differences, vars_text
 
 from conftest import DBT, PLANTED_SALT, PROJECT_DIR, DbtResult, run_dbt
 
+# a line of dbt's output to kill at, or "publish": the moment the publish step's temporary copy
+# appears next to the serving file (dbt prints the hook's line only after the hook has run)
 KILL_POINTS = {
     "incremental append": (
         r"START sql incremental model main_intermediate\.int_customer_features_monthly"
     ),
     "large table": r"START sql table model main_marts\.fct_customer_segments_monthly",
-    "publish": r"on-run-end hook",
+    "publish": "publish",
 }
 
 
@@ -53,8 +57,28 @@ def start_build(workdir: Path, serving: Path, build_vars: str) -> subprocess.Pop
     )
 
 
-def kill_at(process: subprocess.Popen, pattern: str) -> str:
+def kill_during_publish(process: subprocess.Popen, serving: Path) -> str:
+    """SIGKILL the build while the publish step copies the build file next to the serving file."""
+    lines: list[str] = []
+    assert process.stdout is not None
+    drain = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    drain.start()
+    pattern = f".{serving.name}.publishing-*"
+    while process.poll() is None:
+        if any(serving.parent.glob(pattern)):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            drain.join()
+            return "".join(lines)
+        time.sleep(0.001)
+    drain.join()
+    raise AssertionError(f"the build ended before it published:\n{''.join(lines)[-3000:]}")
+
+
+def kill_at(process: subprocess.Popen, pattern: str, serving: Path) -> str:
     """SIGKILL the build as soon as it prints a line matching pattern; returns its output."""
+    if pattern == "publish":
+        return kill_during_publish(process, serving)
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -80,7 +104,7 @@ def test_killed_builds_leave_the_last_good_marts(
     build_vars = vars_text({"segmentation__source_dir": str(clean.parent / "files")})
 
     for number, (point, pattern) in enumerate(KILL_POINTS.items()):
-        kill_at(start_build(tmp_path / f"killed{number}", serving, build_vars), pattern)
+        kill_at(start_build(tmp_path / f"killed{number}", serving, build_vars), pattern, serving)
         with duckdb.connect(str(serving), read_only=True, config=BI_CONFIG) as connection:
             assert connection.execute("select count(*) from main_marts.dim_customers").fetchone()
         assert mart_differences(clean, serving) == {}, f"killed during the {point}"
