@@ -104,6 +104,12 @@
             {%- if item is not string or ':' not in item or item.split(':', 1)[0] not in rule['allowed'] or item.split(':', 1)[1] | trim == '' -%}
                 {{ return({'value': none, 'problem': fail ~ " Bad item " ~ tojson(item | string) ~ "."}) }}
             {%- endif -%}
+            {#- no segment name holds a statement separator, a comment marker or a line break -#}
+            {%- for marker in [';', '--', '/*', '*/', '\n', '\r', '\\'] -%}
+                {%- if marker in item -%}
+                    {{ return({'value': none, 'problem': fail ~ " Bad item " ~ tojson(item | string) ~ ": segment names hold no " ~ tojson(marker) ~ "."}) }}
+                {%- endif -%}
+            {%- endfor -%}
         {%- endfor -%}
         {%- if value | unique | list | length != value | length -%}
             {{ return({'value': none, 'problem': fail ~ " A segment is listed twice."}) }}
@@ -137,7 +143,7 @@
     {%- elif kind == 'boolean' -%}
         {%- set text = "true or false" -%}
     {%- elif kind == 'segment_list' -%}
-        {%- set text = "a list of distinct 'segmentation:segment' texts, segmentation one of " ~ (rule['allowed'] | join(', ')) ~ " (e.g. 'rfm:Champions')" -%}
+        {%- set text = "a list of distinct 'segmentation:segment' texts, segmentation one of " ~ (rule['allowed'] | join(', ')) ~ " (e.g. 'rfm:Champions'), without ; -- /* */ \\ or line breaks" -%}
     {%- else -%}
         {%- set text = kind -%}
     {%- endif -%}

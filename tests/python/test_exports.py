@@ -173,7 +173,8 @@ def test_email_only_when_opted_in(demo_warehouse: DbtResult, tmp_path: Path) -> 
     ("segments", "message"),
     [
         (["rfm:Nope"], "is not a segment now; rfm segments: Champions"),
-        (["rfm:x'; drop table main_marts.dim_customers; --"], "is not a segment now"),
+        (["rfm:x'; drop table main_marts.dim_customers; --"], 'segment names hold no ";"'),
+        (["rfm:x' or '1'='1"], "is not a segment now"),
         (["Champions"], "Invalid var segmentation__export_segments"),
         (["colour:Red"], "Invalid var segmentation__export_segments"),
     ],
