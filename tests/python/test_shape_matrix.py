@@ -33,7 +33,9 @@ def build_shape(name: str, workdir: Path) -> tuple[DbtResult, dict[str, int]]:
     sources = workdir / "sources"
     shutil.rmtree(sources, ignore_errors=True)
     written = write_shape(name, sources)
-    for stale in workdir.glob("warehouse.duckdb*"):
+    # the serving file and the build file beside it (builds publish): a shape must not start
+    # from the previous shape's incremental tables
+    for stale in [*workdir.glob("warehouse.duckdb*"), *workdir.glob(".build/warehouse.duckdb*")]:
         stale.unlink()
     result = run_dbt(workdir, "build", "--vars", f"{{segmentation__source_dir: '{sources}'}}")
     return result, written
