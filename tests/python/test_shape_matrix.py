@@ -210,25 +210,17 @@ def check_one_segment_per_segmentation_and_month(result: DbtResult) -> list[str]
 # issue 14a): not strict, so the test turns green by itself when they are fixed (both owners
 # landed fixes near these late in the session).
 KNOWN_FAILURES = {
-    "one_time_buyers": "assert_every_segment_has_kpi_targets: a segment with no KPI target row "
-    "(kpi_targets seed, issue 13) when no customer repeats and the value model is not fitted",
-    "long_history_1990s": "not_null_value_model_scores_expected_orders: BG/NBD expected orders "
-    "not finite for some 25-year summaries (value model, issue 12)",
+    "one_customer": "fails on main after the session-5 integration (not yet diagnosed)",
+    "one_day": "fails on main after the session-5 integration (not yet diagnosed)",
 }
 
 
 @pytest.mark.parametrize(
     "name",
     [
-        # Session 5: after the seven branches were integrated, seven of the ten shapes failed this
-        # build on main (not yet diagnosed; see the closing note). Non-strict until that is fixed.
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                reason=KNOWN_FAILURES.get(name, "fails on main after the session-5 integration"),
-                strict=False,
-            ),
-        )
+        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=False))
+        if name in KNOWN_FAILURES
+        else name
         for name in SHAPES
     ],
 )
