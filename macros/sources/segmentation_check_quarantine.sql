@@ -27,6 +27,9 @@
     {%- endfor -%}
     {%- set quarantined = ns.read - ns.valid -%}
     {%- set nothing_valid = contract.required and ns.valid == 0 -%}
+    {%- if source_name == 'orders' and ns.valid > 0 -%}
+        {%- do segmentation_check_completed_orders(relation, ns.valid) -%}
+    {%- endif -%}
     {%- set over_half = ns.read > 0 and quarantined * 2 > ns.read -%}
     {%- if not (nothing_valid or over_half) -%}
         {{ return('select 1 as quarantine_checked') }}
@@ -50,6 +53,32 @@
     {%- endif -%}
     {%- do exceptions.warn("More than half of the source " ~ source_name ~ " was quarantined. " ~ summary) -%}
     {{ return('select 1 as quarantine_checked') }}
+{% endmacro %}
+
+{% macro segmentation_check_completed_orders(relation, valid_rows) %}
+    {#- Segments are built from completed orders: valid orders none of which is completed (every
+        one cancelled or returned) leave nothing to segment, so the build stops here with the
+        counts per status and the column to look at, instead of failing later in a model fit. -#}
+    {%- set statuses = run_query(
+        'select status, count(*) as row_count from ' ~ relation
+        ~ ' where quarantine_reason is null group by status order by row_count desc, status'
+    ) -%}
+    {%- set counts = [] -%}
+    {%- set ns = namespace(completed=0) -%}
+    {%- for row in statuses.rows -%}
+        {%- do counts.append(row[0] ~ ' ' ~ row[1]) -%}
+        {%- if row[0] == 'completed' -%}
+            {%- set ns.completed = row[1] -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if ns.completed == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "No completed order in the source orders: its " ~ valid_rows ~ " valid rows are "
+            ~ (counts | join(', ')) ~ ", and segments are built from completed orders, so nothing can be"
+            ~ " segmented. Look at: column status of orders (completed, cancelled or returned; a missing"
+            ~ " status counts as completed)."
+        ) }}
+    {%- endif -%}
 {% endmacro %}
 
 {% macro segmentation_quarantine_detail(relation, source_name, reasons) %}

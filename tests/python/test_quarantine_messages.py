@@ -92,3 +92,25 @@ def test_plausible_old_dates_are_not_quarantined_by_default(tmp_path: Path) -> N
         )
     )
     assert reasons == {"1": "valid", "2": "valid", "3": "ordered_at_before_data_window"}
+
+
+def test_no_completed_order_stops_the_build_with_the_status_counts(tmp_path: Path) -> None:
+    """Valid orders that are all cancelled or returned leave nothing to segment: one message at the
+    source with the count per status and the column to look at, not a failed model fit later."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "orders.csv").write_text(
+        "order_id,customer_id,ordered_at,amount,status\n"
+        "1,c1,2024-01-05 10:00:00,10.00,cancelled\n"
+        "2,c1,2024-02-05 10:00:00,12.00,returned\n"
+        "3,c2,2024-03-05 10:00:00,5.00,cancelled\n"
+    )
+    result = run_dbt(tmp_path, "build", "--vars", f"{{segmentation__source_dir: '{sources}'}}")
+    assert result.returncode != 0
+    assert "ERROR=1 " in result.output, result.output[-3000:]
+    assert "ERROR creating sql table model main_staging.base_shop__orders" in result.output
+    assert (
+        "No completed order in the source orders: its 3 valid rows are cancelled 2, returned 1"
+        in result.output
+    )
+    assert "Look at: column status of orders" in result.output

@@ -127,6 +127,14 @@ def may_be_empty(reason: str) -> Callable[[DbtResult], str | None]:
     return check
 
 
+def check_alive_calibration(result: DbtResult) -> str | None:
+    # the probability-alive deciles are of the same holdout period as fct_value_model_holdout:
+    # empty exactly when it is (one customer, one day of orders: nobody observed through one)
+    deciles = count(result, "select count(*) from main_marts.fct_value_model_alive_calibration")
+    holdout = count(result, "select count(*) from main_marts.fct_value_model_holdout")
+    return None if (deciles > 0) == (holdout > 0) else f"{deciles} deciles, {holdout} holdout rows"
+
+
 def check_no_quarantine(result: DbtResult) -> str | None:
     # the shapes are clean data: nothing may be quarantined (empty is the populated state)
     rows = count(result, "select count(*) from main_marts.fct_quarantined_rows")
@@ -153,6 +161,7 @@ MART_CHECKS: dict[str, Callable[[DbtResult], str | None]] = {
     # the holdout check needs segmentation__clv_holdout_months (12) of history after a
     # calibration period; a shorter history (one day, weeks) has nothing to check
     "fct_value_model_holdout": may_be_empty("history shorter than the holdout period"),
+    "fct_value_model_alive_calibration": check_alive_calibration,
 }
 
 
@@ -206,24 +215,7 @@ def check_one_segment_per_segmentation_and_month(result: DbtResult) -> list[str]
     return problems
 
 
-# Known failures, outside this test's reach, reported to their owners (see the final report of
-# issue 14a): not strict, so the test turns green by itself when they are fixed (both owners
-# landed fixes near these late in the session).
-KNOWN_FAILURES = {
-    "one_customer": "fails on main after the session-5 integration (not yet diagnosed)",
-    "one_day": "fails on main after the session-5 integration (not yet diagnosed)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=False))
-        if name in KNOWN_FAILURES
-        else name
-        for name in SHAPES
-    ],
-)
+@pytest.mark.parametrize("name", list(SHAPES))
 def test_shape_builds_with_defaults(name: str, matrix_dir: Path) -> None:
     result, written = build_shape(name, matrix_dir)
     assert result.returncode == 0, f"{name}: dbt build failed\n{result.output[-6000:]}"
