@@ -8,10 +8,13 @@ the core of the job the way an analyst would in a notebook, with vectorised grou
 * scores 1-5 per month as in the warehouse, ``1 + floor(5 * percent_rank)`` capped at 5 among
   customers with a completed order, and the named segment from ``seeds/rfm_segment_rules.csv``;
 * k-means (scikit-learn) on the nine default clustering features, k from 3 to 8 chosen by
-  silhouette on a bounded sample, then every customer-month assigned to its nearest centroid.
+  silhouette on a bounded sample (at most 50,000 current-period customers, drawn with a fixed
+  seed from the rows in customer-id order), then every customer-month assigned to its nearest
+  centroid.
 
 It does not validate or quarantine rows, compute CLV, migrations, KPIs or run tests: it is a
 subset of what ``dbt build`` does, so a time ratio against it is an upper bound on the overhead.
+``segmentation.polars_reference`` does the same job in polars (the reference of issue 15).
 
 Run ``python -m segmentation.baseline --help`` for the command line.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +34,18 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["CLUSTER_FEATURES", "cluster", "monthly_history", "rfm_scores", "run", "main"]
+__all__ = [
+    "CLUSTER_FEATURES",
+    "cluster",
+    "fit_kmeans",
+    "main",
+    "monthly_history",
+    "rfm_scores",
+    "run",
+    "segment_lookup",
+    "training_rows",
+    "transform_features",
+]
 
 RULES_CSV = Path(__file__).resolve().parents[2] / "seeds" / "rfm_segment_rules.csv"
 
@@ -170,17 +184,10 @@ def _score(values: pd.Series, periods: pd.Series, ascending: bool) -> pd.Series:
     return np.minimum(5, 1 + np.floor(5 * percent_rank)).astype("int64")
 
 
-def rfm_scores(history: pd.DataFrame, rules_csv: str | Path = RULES_CSV) -> pd.DataFrame:
-    """Add ``r_score``, ``f_score``, ``m_score`` and ``rfm_segment`` to the history (in place)."""
-    scored = history["frequency"] > 0
-    sub = history.loc[scored]
-    periods = sub["month"]
-    for score, column, ascending in [
-        ("r_score", "recency_days", False),
-        ("f_score", "frequency", True),
-        ("m_score", "monetary", True),
-    ]:
-        history[score] = _score(sub[column], periods, ascending).astype("Int64")
+def segment_lookup(rules_csv: str | Path = RULES_CSV) -> tuple[np.ndarray, str]:
+    """The RFM segment rules as a ``[r, f, m]`` array of names (``""`` where no rule matches; the
+    FM score is the mean of F and M rounded half up, as in the warehouse's R x FM grid), and the
+    name of the segment of customers without a completed order."""
     rules = pd.read_csv(rules_csv)
     lookup = np.full((6, 6, 6), "", dtype=object)
     for rule in rules.dropna(subset=["r_score_min"]).itertuples():
@@ -192,6 +199,21 @@ def rfm_scores(history: pd.DataFrame, rules_csv: str | Path = RULES_CSV) -> pd.D
                         rule.segment_name
                     )
     prospect = rules.loc[rules["r_score_min"].isna(), "segment_name"].iloc[0]
+    return lookup, str(prospect)
+
+
+def rfm_scores(history: pd.DataFrame, rules_csv: str | Path = RULES_CSV) -> pd.DataFrame:
+    """Add ``r_score``, ``f_score``, ``m_score`` and ``rfm_segment`` to the history (in place)."""
+    scored = history["frequency"] > 0
+    sub = history.loc[scored]
+    periods = sub["month"]
+    for score, column, ascending in [
+        ("r_score", "recency_days", False),
+        ("f_score", "frequency", True),
+        ("m_score", "monetary", True),
+    ]:
+        history[score] = _score(sub[column], periods, ascending).astype("Int64")
+    lookup, prospect = segment_lookup(rules_csv)
     segment = np.full(len(history), prospect, dtype=object)
     codes = history.loc[scored, ["r_score", "f_score", "m_score"]].to_numpy("int64")
     segment[scored.to_numpy()] = lookup[codes[:, 0], codes[:, 1], codes[:, 2]]
@@ -217,11 +239,64 @@ def cluster_features(history: pd.DataFrame) -> np.ndarray:
         "app_session_share": history["app_sessions"]
         / (history["web_sessions"] + history["app_sessions"]).where(lambda s: s > 0),
     }
+    return transform_features({name: raw[name].fillna(0).to_numpy("float64") for name in raw})
+
+
+def transform_features(raw: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Stack the raw feature columns (nulls already 0) in ``CLUSTER_FEATURES`` order, each with its
+    transform (``log1p`` of the value floored at 0, or as it is)."""
     columns = []
     for name, transform in CLUSTER_FEATURES.items():
-        values = raw[name].fillna(0).to_numpy("float64")
+        values = np.asarray(raw[name], dtype="float64")
         columns.append(np.log1p(np.maximum(values, 0)) if transform == "log1p" else values)
     return np.column_stack(columns)
+
+
+def training_rows(customer_ids: np.ndarray, max_training_rows: int, seed: int) -> np.ndarray:
+    """Positions of the training sample among the current-period rows whose customer ids are
+    given: a seeded draw without replacement from the rows in customer-id order, so the sample
+    does not depend on the order the rows were computed in."""
+    by_customer = np.argsort(customer_ids, kind="stable")
+    rng = np.random.default_rng(seed)
+    size = min(max_training_rows, by_customer.size)
+    return by_customer[rng.choice(by_customer.size, size=size, replace=False)]
+
+
+def fit_kmeans(
+    X_train: np.ndarray,
+    k_min: int = 3,
+    k_max: int = 8,
+    silhouette_sample_size: int = 5_000,
+    min_segment_share: float = 0.05,
+    n_init: int = 10,
+    seed: int = 42,
+) -> tuple[int, pd.DataFrame, StandardScaler, KMeans]:
+    """Standardise the training rows and fit k-means for each k from k_min to k_max.
+
+    k is the one with the best silhouette among those whose smallest cluster holds at least
+    ``min_segment_share`` of the sample. Returns the chosen k, a table of the candidates, the
+    scaler and the chosen model.
+    """
+    scaler = StandardScaler().fit(X_train)
+    X_scaled = scaler.transform(X_train)
+    candidates, models = [], {}
+    for k in range(k_min, k_max + 1):
+        model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(X_scaled)
+        share = np.bincount(model.labels_, minlength=k).min() / len(X_scaled)
+        silhouette = silhouette_score(
+            X_scaled, model.labels_, sample_size=min(silhouette_sample_size, len(X_scaled)),
+            random_state=seed,
+        )  # fmt: skip
+        candidates.append({"k": k, "silhouette": silhouette, "smallest_share": share})
+        models[k] = model
+    table = pd.DataFrame(candidates)
+    eligible = table[table["smallest_share"] >= min_segment_share]
+    best_k = int((eligible if len(eligible) else table).sort_values("silhouette").iloc[-1]["k"])
+    return best_k, table, scaler, models[best_k]
+
+
+ASSIGN_BLOCK_ROWS = 2_000_000
+"""Rows scaled and assigned to a centroid at a time (bounded memory)."""
 
 
 def cluster(
@@ -236,31 +311,18 @@ def cluster(
 ) -> tuple[int, pd.DataFrame]:
     """Fit k-means on a sample of current-period customers; label every row with ``cluster``.
 
-    k is the one with the best silhouette among those whose smallest cluster holds at least
-    ``min_segment_share`` of the sample. Returns the chosen k and a table of the candidates.
+    The sample is drawn by ``training_rows`` and the model chosen by ``fit_kmeans``. Returns the
+    chosen k and a table of the candidates.
     """
     X = cluster_features(history)
     current = np.flatnonzero(history["month"].to_numpy() == history["month"].max())
-    rng = np.random.default_rng(seed)
-    train = rng.choice(current, size=min(max_training_rows, current.size), replace=False)
-    scaler = StandardScaler().fit(X[train])
-    X_train = scaler.transform(X[train])
-    candidates, models = [], {}
-    for k in range(k_min, k_max + 1):
-        model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(X_train)
-        share = np.bincount(model.labels_, minlength=k).min() / len(X_train)
-        silhouette = silhouette_score(
-            X_train, model.labels_, sample_size=min(silhouette_sample_size, len(X_train)),
-            random_state=seed,
-        )  # fmt: skip
-        candidates.append({"k": k, "silhouette": silhouette, "smallest_share": share})
-        models[k] = model
-    table = pd.DataFrame(candidates)
-    eligible = table[table["smallest_share"] >= min_segment_share]
-    best_k = int((eligible if len(eligible) else table).sort_values("silhouette").iloc[-1]["k"])
-    chosen = models[best_k]
+    ids = history["customer_id"].to_numpy()[current]
+    train = current[training_rows(ids, max_training_rows, seed)]
+    best_k, table, scaler, chosen = fit_kmeans(
+        X[train], k_min, k_max, silhouette_sample_size, min_segment_share, n_init, seed
+    )
     labels = np.empty(len(X), dtype=np.int16)
-    step = 2_000_000  # bounded memory: scale and assign in blocks
+    step = ASSIGN_BLOCK_ROWS
     for begin in range(0, len(X), step):
         labels[begin : begin + step] = chosen.predict(scaler.transform(X[begin : begin + step]))
     history["cluster"] = labels + 1
