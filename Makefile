@@ -104,7 +104,7 @@ clean:  ## Remove build output (keeps the virtualenv)
 
 .PHONY: bench
 BENCH_ARGS ?=
-bench: install  ## Benchmark dbt build and incremental build against pandas (1M customers; BENCH_ARGS="--customers 100000")
+bench: install  ## Benchmark dbt build and incremental build against pandas and polars (1M customers; BENCH_ARGS="--order-lines 10M,50M")
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 .PHONY: bench-value-model
