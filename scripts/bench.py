@@ -54,6 +54,7 @@ LINES_PER_CUSTOMER = 13.94  # order_items per customer of the generator (seed 42
 MARK_BEGIN, MARK_END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
 MACHINE_BEGIN, MACHINE_END = "<!-- bench:machine:begin -->", "<!-- bench:machine:end -->"
 SUMMARIES = "<!-- bench:summaries -->"  # new summary blocks go after this line
+DEFAULT_END_DATE = "2026-10-31"
 GB = 10**9  # the targets are in GB; the per-run figures in GiB, as in every earlier run
 RUN_NAMES = ("full", "models", "incremental", "pandas", "polars")
 REFERENCES = ("pandas", "polars")
@@ -92,7 +93,7 @@ class Run:
     def tests_share(self) -> float | None:
         """Tests' share of the summed node time (dbt's run_results), None when not known."""
         total = sum(self.totals.values())
-        return self.totals.get("test", 0.0) / total if total else None
+        return self.totals["test"] / total if total and "test" in self.totals else None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -255,7 +256,10 @@ def ensure_data(
     args: argparse.Namespace, customers: int
 ) -> tuple[Path, dict[str, int], Run | None]:
     """Generate the Parquet sources unless a finished set for these settings exists."""
-    data = args.workdir / "data" / f"c{customers}_m{args.months}_s{args.seed}"
+    name = f"c{customers}_m{args.months}_s{args.seed}"
+    if args.end_date != DEFAULT_END_DATE:  # the default's data sets keep their earlier names
+        name += f"_e{args.end_date}"
+    data = args.workdir / "data" / name
     marker = data / "_row_counts.json"
     if args.reuse_data and marker.exists():
         print(f"reusing data in {data}")
@@ -527,7 +531,8 @@ def report(run: Run, input_rows: int) -> None:
     if run.totals:
         summed = ", ".join(f"{kind} {seconds:,.1f} s" for kind, seconds in run.totals.items())
         share = run.tests_share()
-        print(f"  summed node time (threads overlap): {summed}; tests' share {share:.1%}")
+        shown = "no tests" if share is None else f"{share:.1%}"
+        print(f"  summed node time (threads overlap): {summed}; tests' share {shown}")
     if run.slowest:
         print("  slowest models:")
         for model, seconds in run.slowest:
@@ -617,7 +622,7 @@ def write_summary(path: Path, key: str, block: str) -> None:
         text = f"{head}{begin}\n{block}\n{end}{tail}"
     elif SUMMARIES in text:
         head, tail = text.split(SUMMARIES, 1)
-        text = f"{head}{SUMMARIES}\n\n{begin}\n{block}\n{end}\n{tail}"
+        text = f"{head}{SUMMARIES}\n\n{begin}\n{block}\n{end}\n\n{tail.lstrip(chr(10))}"
     else:
         text = f"{text.rstrip()}\n\n{begin}\n{block}\n{end}\n"
     path.write_text(text)
@@ -769,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", default="2026-10-31", help="generator's last day")
+    parser.add_argument("--end-date", default=DEFAULT_END_DATE, help="generator's last day")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/segmentation-bench"))
     parser.add_argument("--threads", type=int, default=2, help="DuckDB and dbt threads")
     parser.add_argument(

@@ -147,6 +147,14 @@ def test_summary_blocks_are_replaced_by_key_and_nothing_else_moves(tmp_path: Pat
     assert "first" not in text and text.count("second") == 1
     assert text.index("to be measured") < text.index("second") < text.index("## Older")
     assert text.startswith("# B\n\nintro\n") and text.endswith("## Older\n\nkept\n")
+    assert "\n\n\n" not in text
+
+
+def test_tests_share_is_of_the_summed_node_time_and_unknown_without_tests() -> None:
+    run = bench.Run("full", totals={"model": 60.0, "seed": 10.0, "test": 30.0})
+    assert run.tests_share() == pytest.approx(0.3)
+    assert bench.Run("incremental-prep", totals={"model": 60.0}).tests_share() is None
+    assert bench.Run("timed out").tests_share() is None
 
 
 class FakeProcesses:
