@@ -7,6 +7,8 @@
         'lookback_days': {'kind': 'integer', 'min': 1, 'max': 36500, 'nullable': true},
         'min_valid_date': {'kind': 'date'},
         'max_valid_date': {'kind': 'date', 'nullable': true},
+        'timestamp_formats': {'kind': 'timestamp_formats'},
+        'order_status_map': {'kind': 'status_map', 'allowed': ['completed', 'cancelled', 'returned']},
         'cluster_features': {'kind': 'feature_list', 'allowed': segmentation_cluster_feature_names()},
         'k_min': {'kind': 'integer', 'min': 2, 'max': 15},
         'k_max': {'kind': 'integer', 'min': 2, 'max': 15},

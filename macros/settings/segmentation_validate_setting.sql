@@ -115,6 +115,46 @@
             {{ return({'value': none, 'problem': fail ~ " A segment is listed twice."}) }}
         {%- endif -%}
         {{ return({'value': value | list, 'problem': none}) }}
+    {%- elif kind == 'timestamp_formats' -%}
+        {#- strptime formats: only the directives below and the separators space , . / : - T, so a
+            format can never hold a quote; each must read a year -#}
+        {%- if value is string or value is mapping or value is not sequence -%}
+            {{ return(rejected) }}
+        {%- endif -%}
+        {%- for item in value -%}
+            {%- if item is not string or item | length > 64
+                or not modules.re.match('\\A(?:%-?[aAbBdjmyYHIpMSfgnzZ]|[ ,./:T-])+\\Z', item)
+                or not modules.re.search('%-?[yY]', item) -%}
+                {{ return({'value': none, 'problem': fail ~ " Bad format " ~ tojson(item | string) ~ "."}) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if value | unique | list | length != value | length -%}
+            {{ return({'value': none, 'problem': fail ~ " A format is listed twice."}) }}
+        {%- endif -%}
+        {{ return({'value': value | list, 'problem': none}) }}
+
+    {%- elif kind == 'status_map' -%}
+        {#- {their status: completed | cancelled | returned}; keys compared lowercased and trimmed,
+            as the status column is -#}
+        {%- if value is not mapping -%}
+            {{ return(rejected) }}
+        {%- endif -%}
+        {%- set mapped = {} -%}
+        {%- for key, target in value.items() -%}
+            {%- set code = (key | string | trim | lower) -%}
+            {%- if key is sameas true or key is sameas false
+                or not modules.re.match('\\A[a-z0-9][a-z0-9 _./-]{0,63}\\Z', code) -%}
+                {{ return({'value': none, 'problem': fail ~ " Bad status " ~ tojson(key | string) ~ ": letters, digits, space and _ . / - only."}) }}
+            {%- endif -%}
+            {%- if target not in rule['allowed'] -%}
+                {{ return({'value': none, 'problem': fail ~ " Status " ~ tojson(key | string) ~ " maps to " ~ tojson(target | string) ~ "; allowed: " ~ (rule['allowed'] | join(', ')) ~ "."}) }}
+            {%- endif -%}
+            {%- if code in mapped -%}
+                {{ return({'value': none, 'problem': fail ~ " Status " ~ tojson(code) ~ " is listed twice."}) }}
+            {%- endif -%}
+            {%- do mapped.update({code: target}) -%}
+        {%- endfor -%}
+        {{ return({'value': mapped, 'problem': none}) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("segmentation_check_setting: unknown kind " ~ kind) }}
     {%- endif -%}
@@ -144,6 +184,10 @@
         {%- set text = "true or false" -%}
     {%- elif kind == 'segment_list' -%}
         {%- set text = "a list of distinct 'segmentation:segment' texts, segmentation one of " ~ (rule['allowed'] | join(', ')) ~ " (e.g. 'rfm:Champions'), without ; -- /* */ \\ or line breaks" -%}
+    {%- elif kind == 'timestamp_formats' -%}
+        {%- set text = "a list of distinct strptime formats tried after ISO 8601, e.g. ['%m/%d/%Y %H:%M', '%Y%m%d'] (directives %Y %y %m %-m %d %-d %b %B %a %A %j %H %-H %I %-I %p %M %-M %S %-S %f %g %n %z %Z; separators space , . / : - T; each with a year)" -%}
+    {%- elif kind == 'status_map' -%}
+        {%- set text = "a mapping from your order status values (letters, digits, space, _ . / -) to one of " ~ (rule['allowed'] | join(', ')) ~ ", e.g. {delivered: completed, canceled: cancelled}" -%}
     {%- else -%}
         {%- set text = kind -%}
     {%- endif -%}

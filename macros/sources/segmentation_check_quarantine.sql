@@ -76,7 +76,8 @@
             "No completed order in the source orders: its " ~ valid_rows ~ " valid rows are "
             ~ (counts | join(', ')) ~ ", and segments are built from completed orders, so nothing can be"
             ~ " segmented. Look at: column status of orders (completed, cancelled or returned; a missing"
-            ~ " status counts as completed)."
+            ~ " status counts as completed), and var segmentation__order_status_map (now "
+            ~ tojson(segmentation_setting('order_status_map')) ~ "), which maps your status values to those."
         ) }}
     {%- endif -%}
 {% endmacro %}
@@ -99,7 +100,7 @@
     {%- set hints = [] -%}
     {%- for reason, row_count in reasons -%}
         {%- do counts.append(reason ~ ' ' ~ row_count) -%}
-        {%- set hint = segmentation_quarantine_hint(source_name, reason) -%}
+        {%- set hint = segmentation_quarantine_hint(source_name, reason, relation) -%}
         {%- if hint not in hints -%}
             {%- do hints.append(hint) -%}
         {%- endif -%}
@@ -110,9 +111,22 @@
     ) }}
 {% endmacro %}
 
-{% macro segmentation_quarantine_hint(source_name, reason) %}
-    {#- The var or column to look at for one quarantine reason. -#}
-    {%- if reason.endswith('_before_data_window') -%}
+{% macro segmentation_quarantine_hint(source_name, reason, relation=none) %}
+    {#- The var or column to look at for one quarantine reason (with relation, the base model, an
+        unknown status names the commonest values found). -#}
+    {%- if reason == 'unknown_status' and relation is not none -%}
+        {%- set found = run_query(
+            'select status, count(*) as row_count from ' ~ relation
+            ~ " where quarantine_reason = 'unknown_status' group by status order by row_count desc, status limit 10"
+        ) -%}
+        {%- set values = [] -%}
+        {%- for row in found.rows -%}
+            {%- do values.append(tojson(row[0]) ~ ' ' ~ row[1]) -%}
+        {%- endfor -%}
+        {{ return("column status of " ~ source_name ~ ": values other than completed, cancelled or returned (found: "
+            ~ (values | join(', ')) ~ "); map yours with var segmentation__order_status_map, e.g. "
+            ~ "{delivered: completed, canceled: cancelled} (now " ~ tojson(segmentation_setting('order_status_map')) ~ ")") }}
+    {%- elif reason.endswith('_before_data_window') -%}
         {{ return("var segmentation__min_valid_date (now " ~ segmentation_setting('min_valid_date')
             ~ "): rows dated before it are quarantined") }}
     {%- elif reason.endswith('_after_data_window') -%}
@@ -128,7 +142,9 @@
     {%- endfor -%}
     {%- if reason.startswith('unparseable_') -%}
         {{ return("column " ~ ns.column ~ " of " ~ source_name ~ ": values that do not parse as "
-            ~ ('timestamps (YYYY-MM-DD HH:MM:SS, UTC or with an offset)' if reason.endswith('_at') else 'numbers')) }}
+            ~ ('timestamps (ISO 8601: YYYY-MM-DD HH:MM:SS, UTC or with an offset; list other formats in var'
+                ~ ' segmentation__timestamp_formats, e.g. [\'%m/%d/%Y %H:%M\', \'%Y%m%d\'], now '
+                ~ tojson(segmentation_setting('timestamp_formats')) ~ ')' if reason.endswith('_at') else 'numbers')) }}
     {%- elif reason.startswith('missing_') -%}
         {{ return("column " ~ ns.column ~ " of " ~ source_name ~ ": it must have a value in every row") }}
     {%- elif reason.startswith('duplicate_') -%}

@@ -1,4 +1,4 @@
-{% macro segmentation_checked_source(source_relation, source_name, checks=[]) %}
+{% macro segmentation_checked_source(source_relation, source_name, checks=[], recodes={}) %}
     {#- Every row of a raw source, typed, with the first reason it must be quarantined (null when
         valid). The columns, their kinds, required flags and defaults and the key come from the
         source contract (segmentation_source_contract): a required column without a value ->
@@ -7,7 +7,9 @@
         repeats of the key -> duplicate_<key>, keeping the first valid row by content so file order
         never matters (only the rows of repeated keys are ranked); raw_record is filled for
         quarantined rows only, with the contract's pii columns masked (segmentation_mask_pii);
-        checks: [sql condition, reason] pairs, tested in order after the type checks. -#}
+        checks: [sql condition, reason] pairs, tested in order after the type checks;
+        recodes: {code column: {value: replacement}}, validated mappings applied to the lowercased
+        value before the default and the checks (the raw value stays in raw_record). -#}
     {%- set contract = segmentation_source_contract()[source_name] -%}
     {%- set key = contract.key -%}
     {%- set columns = [] -%}
@@ -43,6 +45,13 @@ typed as (
         {%- for column in columns %}
         {%- set expression = typed_exprs[column.kind](column.name) %}
         {%- if column.kind == 'code' %}{% set expression = 'lower(' ~ expression ~ ')' %}{% endif %}
+        {%- if column.kind == 'code' and recodes.get(column.name) %}
+        {%- set whens = [] %}
+        {%- for value, replacement in recodes[column.name] | dictsort %}
+        {%- do whens.append("when '" ~ value ~ "' then '" ~ replacement ~ "'") %}
+        {%- endfor %}
+        {%- set expression = 'case ' ~ expression ~ ' ' ~ (whens | join(' ')) ~ ' else ' ~ expression ~ ' end' %}
+        {%- endif %}
         {%- if column.default is defined %}
         {%- set expression = 'coalesce(' ~ expression ~ ', ' ~ column.default ~ ')' %}
         {%- endif %}

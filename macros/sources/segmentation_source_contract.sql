@@ -34,7 +34,7 @@ orders:
     - {name: order_id, kind: id, required: true, pii: false, description: "Order identifier, unique."}
     - {name: customer_id, kind: id, required: true, pii: false, description: "Customer who placed the order."}
     - {name: ordered_at, kind: timestamp, required: true, pii: false, description: "When the order was placed, UTC or with an explicit offset."}
-    - {name: status, kind: code, default: completed, pii: false, description: "completed, cancelled or returned (default completed)."}
+    - {name: status, kind: code, default: completed, pii: false, description: "completed, cancelled or returned (default completed; map other values with segmentation__order_status_map)."}
     - {name: sales_channel, kind: code, pii: false, description: "web, app, store or another channel name."}
     - {name: amount, kind: number, required: true, pii: false, description: "Amount paid for the order, after discount (>= 0)."}
     - {name: discount_amount, kind: number, default: 0, pii: false, description: "Discount given on the order (default 0)."}

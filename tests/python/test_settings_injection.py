@@ -137,6 +137,8 @@ END_TO_END = {
     "feature_list": ["recency_days", "frequency); drop table main_marts.dim_customers; --"],
     "boolean": "true; drop table main_marts.dim_customers",
     "segment_list": ["rfm:Champions'); drop table main_marts.dim_customers; --"],
+    "timestamp_formats": ["%Y-%m-%d'); drop table main_marts.dim_customers; --"],
+    "status_map": {"delivered'); drop table main_marts.dim_customers; --": "completed"},
 }
 
 

@@ -1,5 +1,6 @@
 -- Every raw order row, typed, with the reason it is quarantined (null when valid).
 -- Columns, types, required flags and key: the source contract (segmentation_source_contract).
+-- Status values of the export are mapped to ours by the var segmentation__order_status_map.
 {{ segmentation_checked_source(
     source('shop', 'orders'),
     'orders',
@@ -10,4 +11,5 @@
         ['discount_amount < 0', 'negative_discount_amount'],
         ["status not in ('completed', 'cancelled', 'returned')", 'unknown_status'],
     ],
+    recodes={'status': segmentation_setting('order_status_map')},
 ) }}
