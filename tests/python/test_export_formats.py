@@ -254,3 +254,84 @@ def test_marketplace_export_builds_and_every_row_is_accounted_for(
         "where status = 'cancelled'"
     )[0]
     assert cancelled > 0 and cancelled_revenue == 0
+
+
+@pytest.mark.slow
+def test_segments_claim_no_region_or_category_the_data_lacks(
+    marketplace: tuple[DbtResult, dict[str, int]],
+) -> None:
+    """The export has countries but no regions and products without categories: the segment
+    summary says nothing about them, instead of 'unknown' and 'uncategorised' at 100%."""
+    result, _ = marketplace
+    rows = result.query(
+        "select segment, customers, top_category, top_category_share, top_categories, "
+        "dominant_region, dominant_region_share from main_marts.dim_segments"
+    )
+    assert rows
+    for segment, customers, *claims in rows:
+        assert customers > 0
+        assert claims == [None, None, None, None, None], (segment, claims)
+
+
+@pytest.mark.slow
+def test_segments_name_known_regions_and_categories(demo_warehouse: DbtResult) -> None:
+    """Where the data has them (the demo), every segment with buyers names its top category and
+    its dominant region, with a share of all its customers or spend."""
+    rows = demo_warehouse.query(
+        "select segment, top_category, top_category_share, dominant_region, "
+        "dominant_region_share from main_marts.dim_segments where avg_frequency > 0"
+    )
+    assert rows
+    for segment, category, category_share, region, region_share in rows:
+        assert category not in (None, "uncategorised"), segment
+        assert region not in (None, "unknown"), segment
+        assert 0 < category_share <= 1 and 0 < region_share <= 1, segment
+
+
+@pytest.mark.slow
+def test_the_most_valuable_segment_has_no_upgrade_rate(demo_warehouse: DbtResult) -> None:
+    """A cohort whose segment (at the previous month end) ranks at or above every segment held at
+    the month end cannot move up: its upgrade rate is null (not a 0 that is on track by
+    construction); every other cohort has one."""
+    rows = demo_warehouse.query(
+        """
+        with memberships as (
+            select distinct segmentation, segment, period_month_end, segment_rank
+            from main_intermediate.int_segment_memberships_monthly
+        ),
+        best as (
+            select segmentation, period_month_end, min(segment_rank) as best_rank
+            from memberships
+            group by all
+        ),
+        cohorts as (
+            select
+                kpis.segmentation,
+                kpis.upgrade_rate,
+                kpis.is_upgrade_rate_on_track,
+                previous.segment_rank <= best.best_rank as cannot_upgrade
+            from main_marts.fct_segment_kpis_monthly as kpis
+            inner join memberships as previous
+                on kpis.segmentation = previous.segmentation
+                and kpis.segment = previous.segment
+                and previous.period_month_end = last_day(kpis.period_month_end - interval 1 month)
+            inner join best
+                on kpis.segmentation = best.segmentation
+                and kpis.period_month_end = best.period_month_end
+            where kpis.cohort_customers > 0
+        )
+        select segmentation, cannot_upgrade, count(*), count(upgrade_rate),
+            count(is_upgrade_rate_on_track)
+        from cohorts
+        group by all
+        """
+    )
+    top = {
+        segmentation: (n, rates, flags) for segmentation, cannot, n, rates, flags in rows if cannot
+    }
+    assert set(top) == {"rfm", "cluster", "value_tier", "composite", "potential"}
+    for segmentation, (n, rates, flags) in top.items():
+        assert n > 0 and rates == 0 and flags == 0, segmentation
+    for segmentation, cannot, n, rates, _ in rows:
+        if not cannot:
+            assert rates == n, segmentation

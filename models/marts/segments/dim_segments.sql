@@ -138,12 +138,15 @@ segment_categories as (
 ),
 
 category_ranked as (
+    -- shares of all the segment's spend; 'uncategorised' (no product or no category) ranks last
+    -- and is never a top category, so a source without categories gives null, not a finding
     select
         *,
         category_spend / nullif(sum(category_spend) over (partition by segmentation, segment), 0)
             as category_share,
         row_number() over (
-            partition by segmentation, segment order by category_spend desc, category asc
+            partition by segmentation, segment
+            order by case when category = 'uncategorised' then 1 else 0 end asc, category_spend desc, category asc
         ) as category_rank
     from segment_categories
 ),
@@ -160,21 +163,23 @@ top_categories as (
             order_by_clause='order by category_rank asc',
         ) }} as top_categories
     from category_ranked
-    where category_rank <= 3
+    where category_rank <= 3 and category != 'uncategorised'
     group by segmentation, segment
 ),
 
 region_ranked as (
+    -- known regions only: a segment whose customers have no region has no dominant region
     select
         segmentation,
         segment,
-        coalesce(region, 'unknown') as region,
-        count(*) * 1.0 / sum(count(*)) over (partition by segmentation, segment) as region_share,
+        region,
+        count(*) as region_customers,
         row_number() over (
-            partition by segmentation, segment order by count(*) desc, coalesce(region, 'unknown') asc
+            partition by segmentation, segment order by count(*) desc, region asc
         ) as region_rank
     from current_members
-    group by segmentation, segment, coalesce(region, 'unknown')
+    where region is not null
+    group by segmentation, segment, region
 ),
 
 channels as (
@@ -241,7 +246,8 @@ described as (
         channels.dominant_channel,
         channels.dominant_channel_share,
         region_ranked.region as dominant_region,
-        region_ranked.region_share as dominant_region_share,
+        -- of all the segment's customers, those without a region included
+        region_ranked.region_customers * 1.0 / shares.customers as dominant_region_share,
         -- potential
         shares.avg_probability_alive,
         shares.avg_predicted_value,
@@ -251,7 +257,7 @@ described as (
         on
             shares.segmentation = channels.segmentation
             and shares.segment = channels.segment
-    inner join region_ranked
+    left join region_ranked
         on
             shares.segmentation = region_ranked.segmentation
             and shares.segment = region_ranked.segment

@@ -6,7 +6,9 @@
 --   retention_rate        cohort customers with a completed order in month M / cohort customers
 --   churn_rate            cohort customers not lapsed at the start who are lapsed (RFM lifecycle
 --                         stage 'lapsed') or gone from the sources at M / those not lapsed at the start
---   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort
+--   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort;
+--                         null when no segment held at M ranks above the cohort's segment (the
+--                         most valuable segment cannot upgrade: a 0 there is true by construction)
 --   downgrade_rate        the same for downgrades
 --   revenue_per_customer  cohort net revenue in month M / cohort customers
 -- orders, order value, engagement and NPS of the cohort are measured the same way. Each KPI of
@@ -113,6 +115,7 @@ cohorts as (
         segmentation,
         segment,
         count(*) as cohort_customers,
+        min(segment_rank) as cohort_segment_rank,
         sum(case when is_present and next_completed_orders > 0 then 1 else 0 end) as retained_customers,
         sum(case when is_churn_eligible then 1 else 0 end) as churn_eligible_customers,
         sum(
@@ -131,6 +134,16 @@ cohorts as (
         sum(case when is_present then next_support_contacts else 0 end) as cohort_support_contacts
     from cohort_members
     group by 1, 2, 3
+),
+
+best_ranks as (
+    -- the most valuable rank held at each month end: a cohort of that rank or better cannot upgrade
+    select
+        period_month_end,
+        segmentation,
+        min(segment_rank) as best_segment_rank
+    from members
+    group by 1, 2
 ),
 
 movements as (
@@ -184,7 +197,10 @@ kpis as (
         -- rates on the cohort
         cohorts.retained_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as retention_rate,
         cohorts.churned_customers * 1.0 / nullif(cohorts.churn_eligible_customers, 0) as churn_rate,
-        movements.upgraded_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as upgrade_rate,
+        case
+            when cohorts.cohort_segment_rank > best_ranks.best_segment_rank
+                then coalesce(movements.upgraded_customers, 0) * 1.0 / nullif(cohorts.cohort_customers, 0)
+        end as upgrade_rate,
         movements.downgraded_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as downgrade_rate,
         cohorts.cohort_net_revenue * 1.0 / nullif(cohorts.cohort_customers, 0) as revenue_per_customer,
         cohorts.cohort_orders * 1.0 / nullif(cohorts.cohort_customers, 0) as orders_per_customer,
@@ -211,6 +227,10 @@ kpis as (
             segment_months.period_month_end = movements.period_month_end
             and segment_months.segmentation = movements.segmentation
             and segment_months.segment = movements.segment
+    left join best_ranks
+        on
+            segment_months.period_month_end = best_ranks.period_month_end
+            and segment_months.segmentation = best_ranks.segmentation
 ),
 
 targets as (
