@@ -335,3 +335,49 @@ def test_the_most_valuable_segment_has_no_upgrade_rate(demo_warehouse: DbtResult
     for segmentation, cannot, n, rates, _ in rows:
         if not cannot:
             assert rates == n, segmentation
+
+
+@pytest.mark.slow
+def test_a_month_cut_short_is_not_judged(marketplace: tuple[DbtResult, dict[str, int]]) -> None:
+    """The export ends on 28 December: December's rates cover 28 days, so its KPI rows are marked
+    partial and judged against no target (gaps and flags null); every full month is judged."""
+    result, _ = marketplace
+    as_of_date, as_of_month_end = result.query(
+        "select as_of_date, as_of_month_end from main_intermediate.int_analysis_window"
+    )[0]
+    assert as_of_date < as_of_month_end
+    rows = result.query(
+        "select period_month_end, period_end_date, is_partial_period, "
+        "count(is_retention_rate_on_track), count(retention_rate_gap), count(is_on_track), "
+        "count(retention_rate) "
+        "from main_marts.fct_segment_kpis_monthly where cohort_customers > 0 group by all"
+    )
+    partial = [row for row in rows if row[0] == as_of_month_end]
+    assert partial and all(row[1] == as_of_date and row[2] for row in partial)
+    assert all(row[3:6] == (0, 0, 0) and row[6] > 0 for row in partial)
+    full = [row for row in rows if row[0] != as_of_month_end]
+    assert full and all(row[1] == row[0] and not row[2] for row in full)
+    assert sum(row[3] for row in full) > 0
+
+
+def test_the_report_reads_the_last_complete_month() -> None:
+    """The measurement plan shows a KPI's latest complete month, not the as-of month cut short."""
+    import pandas as pd
+
+    from segmentation.report.render import _latest_kpi
+
+    kpis = pd.DataFrame(
+        {
+            "segmentation": ["rfm", "rfm"],
+            "segment": ["Loyal", "Loyal"],
+            "period_month_end": [dt.date(2024, 11, 30), dt.date(2024, 12, 31)],
+            "is_partial_period": [False, True],
+            "retention_rate": [0.4, 0.05],
+            "retention_rate_target": [0.3, 0.3],
+            "retention_rate_gap": [0.1, None],
+            "is_retention_rate_on_track": [True, None],
+        }
+    )
+    latest = _latest_kpi(kpis, "rfm", "Loyal", "retention_rate")
+    assert latest["month"] == "2024-11-30"
+    assert latest["status"] == "on track"

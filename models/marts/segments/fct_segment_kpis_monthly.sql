@@ -14,6 +14,8 @@
 -- orders, order value, engagement and NPS of the cohort are measured the same way. Each KPI of
 -- segmentation_kpi_definitions has a direction; <kpi>_gap is signed so that a positive gap is
 -- better than target whatever the direction, and is_<kpi>_on_track says whether it is met.
+-- A current month cut short by the as-of date (is_partial_period) keeps its figures but is not
+-- judged: its gaps and on-track flags are null.
 -- Targets are keyed like the playbook (dim_segment_playbook.playbook_segment), so generated
 -- cluster and composite names find their target on any data.
 {%- set kpis = segmentation_kpi_definitions() %}
@@ -36,7 +38,13 @@ kpi_targets as (
 ),
 
 periods as (
-    select distinct period_month_end from customer_segments
+    -- the day each month's figures run to: the month end, or the as-of date for a current month
+    -- cut short (a month of 9 days is not judged against monthly targets)
+    select
+        period_month_end,
+        coalesce(max(period_end_date), period_month_end) as period_end_date
+    from customer_segments
+    group by 1
 ),
 
 -- size: the members at the month end
@@ -179,6 +187,8 @@ kpis as (
         segment_months.period_month_end,
         segment_months.segmentation,
         segment_months.segment,
+        periods.period_end_date,
+        periods.period_end_date < segment_months.period_month_end as is_partial_period,
         -- size at the month end
         cast(coalesce(sizes.customers, 0) as {{ dbt.type_bigint() }}) as customers,
         cast(coalesce(sizes.active_customers, 0) as {{ dbt.type_bigint() }}) as active_customers,
@@ -231,6 +241,8 @@ kpis as (
         on
             segment_months.period_month_end = best_ranks.period_month_end
             and segment_months.segmentation = best_ranks.segmentation
+    inner join periods
+        on segment_months.period_month_end = periods.period_month_end
 ),
 
 targets as (
@@ -251,10 +263,14 @@ kpis_with_targets as (
         playbook.playbook_segment,
         {%- for item in kpis %}
         targets.{{ item.kpi }}_target,
-        {{ '' if item.direction == 'higher' else '-' }}(kpis.{{ item.kpi }} - targets.{{ item.kpi }}_target)
-            as {{ item.kpi }}_gap,
-        kpis.{{ item.kpi }} {{ '>=' if item.direction == 'higher' else '<=' }} targets.{{ item.kpi }}_target
-            as is_{{ item.kpi }}_on_track,
+        case
+            when not kpis.is_partial_period
+                then {{ '' if item.direction == 'higher' else '-' }}(kpis.{{ item.kpi }} - targets.{{ item.kpi }}_target)
+        end as {{ item.kpi }}_gap,
+        case
+            when not kpis.is_partial_period
+                then kpis.{{ item.kpi }} {{ '>=' if item.direction == 'higher' else '<=' }} targets.{{ item.kpi }}_target
+        end as is_{{ item.kpi }}_on_track,
         {%- endfor %}
         coalesce(targets.targets, 0) > 0 as has_targets
     from kpis

@@ -212,11 +212,15 @@ def _outcome_table(outcomes: pd.DataFrame) -> dict:
 
 
 def _latest_kpi(kpis: pd.DataFrame, segmentation: str, segment: str, kpi: str) -> dict:
-    """The KPI's latest month with a value for the segment, its target and on-track status."""
+    """The KPI's latest month with a value for the segment, its target and on-track status (a
+    month cut short by the as-of date, ``is_partial_period``, only when no complete one has it)."""
     rows = kpis[(kpis["segmentation"] == segmentation) & (kpis["segment"] == segment)]
     if kpi not in kpis.columns or rows.empty:
         return {"value": "–", "month": "–", "target": "–", "status": "not in the KPI mart"}
     with_value = rows[rows[kpi].notna()]
+    if "is_partial_period" in with_value.columns:
+        complete = with_value[~with_value["is_partial_period"].fillna(False).astype(bool)]
+        with_value = complete if not complete.empty else with_value
     if with_value.empty:
         return {"value": "–", "month": "–", "target": "–", "status": "no value yet"}
     latest = with_value.iloc[-1]
