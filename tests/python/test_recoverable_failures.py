@@ -40,39 +40,57 @@ def statuses(result: DbtResult) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_fail_fast_then_retry_finishes_the_run(tmp_path: Path) -> None:
+    """A source table arrives late: `dbt build --fail-fast` stops at its base model and publishes
+    nothing; once it has arrived, `dbt retry` runs what failed and was skipped (not what had
+    succeeded) and publishes the finished warehouse."""
     source_dir = generate_source_dir(tmp_path / "files", customers=150)
     database = tmp_path / "warehouse.duckdb"
     build = default_build_path(database)  # dbt reads and writes the build file
     build.parent.mkdir(parents=True, exist_ok=True)
     counts = load_raw_tables(build, source_dir)
-    # the loader has not delivered customers yet
+    # the loader has not delivered the support tickets yet; dbt runs the base models in the
+    # order of their names, so the customers' base model (among others) succeeds before
     with duckdb.connect(str(build)) as connection:
-        connection.execute("alter table raw.customers rename to customers_late")
+        connection.execute("alter table raw.support_tickets rename to support_tickets_late")
     build_vars = vars_text({"segmentation__source_dir": None, "segmentation__k_max": 4})
 
     failed = run_dbt(tmp_path, "build", "--fail-fast", "--vars", build_vars, database=database)
     assert failed.returncode != 0
-    assert "base_shop__customers" in failed.output
+    assert "base_shop__support_tickets" in failed.output
     first = statuses(failed)
-    assert first["model.segmentation.base_shop__customers"] == "error"
+    assert first["model.segmentation.base_shop__support_tickets"] == "error"
+    assert first["model.segmentation.base_shop__customers"] == "success", first
     assert "model.segmentation.dim_customers" not in first or first[
         "model.segmentation.dim_customers"
     ] in {"skipped", "error"}
+    # the failed run published nothing: there is no serving file yet
+    assert not database.exists(), "the failed run published its half-built warehouse"
+    assert "Not published: " in failed.output, failed.output[-3000:]
 
-    with duckdb.connect(str(build)) as connection:  # the fix: the file arrives
-        connection.execute("alter table raw.customers_late rename to customers")
+    with duckdb.connect(str(build)) as connection:  # the fix: the table arrives
+        connection.execute("alter table raw.support_tickets_late rename to support_tickets")
     retried = run_dbt(tmp_path, "retry", database=database)
     assert retried.returncode == 0, retried.output[-5000:]
     second = statuses(retried)
-    assert second["model.segmentation.base_shop__customers"] == "success"
+    assert second["model.segmentation.base_shop__support_tickets"] == "success"
+    # what had succeeded is not run again: the retry continues the failed run
+    assert "model.segmentation.base_shop__customers" not in second, second
     # saved queries and exposures have nothing to run: dbt reports them as no-op
     finished = {"success", "pass", "no-op"}
     assert set(second.values()) <= finished, {
         node: status for node, status in second.items() if status not in finished
     }
-    # the retried run finished everything: every customer is in the mart
+    # the retried run finished everything and published it: every customer is in the mart
+    assert "Published the warehouse" in retried.output, (
+        "the retry succeeded but did not publish its build\n" + retried.output[-3000:]
+    )
     customers = retried.query("select count(*) from main_marts.dim_customers")[0][0]
     assert customers == counts["customers"]
+    tickets = retried.query(
+        "select sum(rows_read) from main_marts.fct_source_row_counts "
+        "where source_name = 'support_tickets'"
+    )[0][0]
+    assert tickets == counts["support_tickets"]
 
 
 @pytest.mark.slow
@@ -101,7 +119,10 @@ def test_failing_data_test_stores_its_failing_rows(
             "select table_name from information_schema.tables "
             "where table_schema = 'main_test_failures' and table_name like 'unique_dim_customers%'"
         ).fetchall()
-        assert len(failures) == 1, failures
+        assert len(failures) == 1, (
+            f"the failing unique test of dim_customers stored no table in main_test_failures: "
+            f"{failures} (is store_failures off?)"
+        )
         stored = connection.execute(
             f'select * from main_test_failures."{failures[0][0]}"'
         ).fetchall()
