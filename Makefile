@@ -75,7 +75,17 @@ dbt-test: install  ## dbt build (models, seeds and every dbt test) on the demo d
 pytest: install setup-browser  ## Python unit tests and the end-to-end warehouse tests
 	$(BIN)/python -m pytest
 
-test: lint dbt-test pytest  ## Everything CI runs: linters, dbt build with tests, pytest
+# make test builds the demo once: its dbt-test step builds into a fresh directory of its own, and
+# pytest's demo_warehouse fixture uses that build (SEGMENTATION_TEST_DEMO_DIR; tests/python/
+# conftest.py checks it is a complete, successful, plain `dbt build` newer than the project files).
+TEST_DEMO_DIR := $(CURDIR)/target/test-demo
+test: lint  ## Everything CI runs: linters, dbt build with tests, pytest
+	rm -rf "$(TEST_DEMO_DIR)"
+	SEGMENTATION_DUCKDB_PATH="$(TEST_DEMO_DIR)/warehouse.duckdb" \
+	SEGMENTATION_DUCKDB_BUILD_PATH="$(TEST_DEMO_DIR)/.build/warehouse.duckdb" \
+	DBT_TARGET_PATH="$(TEST_DEMO_DIR)/target" DBT_LOG_PATH="$(TEST_DEMO_DIR)/logs" \
+		$(MAKE) --no-print-directory dbt-test
+	SEGMENTATION_TEST_DEMO_DIR="$(TEST_DEMO_DIR)" $(MAKE) --no-print-directory pytest
 
 REPORT ?= reports/segmentation_report.html
 report: install  ## Write the segmentation report (one offline HTML file) from the serving warehouse, read-only

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -33,6 +35,12 @@ class DbtResult:
     def frame(self, sql: str) -> pd.DataFrame:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             return connection.execute(sql).df()
+
+
+# Unit tests do not read the data (their inputs are given in YAML): they run in the demo build
+# (make test's dbt-test step, or the demo_warehouse fixture). Extra builds of other data leave them
+# out; their data tests all run.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 def run_dbt(
@@ -70,9 +78,78 @@ def run_dbt(
     )
 
 
+# `make test` builds the demo once, in its dbt-test step, into a fresh directory of its own and
+# names it here; the demo_warehouse fixture then uses that build instead of repeating it.
+DEMO_DIR_VARIABLE = "SEGMENTATION_TEST_DEMO_DIR"
+# What a build depends on: a file here newer than the build makes the build stale.
+PROJECT_INPUTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "python_models",
+    "seeds",
+    "analyses",
+    "src",
+)
+
+
+def project_input_files() -> list[Path]:
+    """The files a build reads: PROJECT_INPUTS and the singular tests (tests/*.sql), without
+    Python's byte-code caches (written when the code is imported, not changed)."""
+    files = [path for path in (PROJECT_DIR / "tests").glob("*.sql")]
+    for name in PROJECT_INPUTS:
+        top = PROJECT_DIR / name
+        files += [top] if top.is_file() else sorted(top.rglob("*"))
+    return [path for path in files if path.is_file() and "__pycache__" not in path.parts]
+
+
+def reused_demo_build(workdir: Path) -> DbtResult:
+    """The demo build in `workdir` (serving file warehouse.duckdb, target/, logs/), checked to be
+    what the fixture would build: `dbt build` without selection or vars, every node succeeded,
+    published, and newer than every file of the project."""
+    run_results_path = workdir / "target" / "run_results.json"
+    database = workdir / "warehouse.duckdb"
+    assert run_results_path.is_file() and database.is_file(), (
+        f"{DEMO_DIR_VARIABLE}={workdir}: no demo build there (target/run_results.json and "
+        "warehouse.duckdb); unset it to let the tests build the demo"
+    )
+    run_results = json.loads(run_results_path.read_text())
+    args = run_results["args"]
+    chosen = {key: args[key] for key in ("select", "exclude", "selector", "vars") if args.get(key)}
+    assert args.get("which") == "build" and not chosen and not args.get("empty"), (
+        f"{DEMO_DIR_VARIABLE}={workdir}: not a plain `dbt build` of the demo "
+        f"({args.get('which')}, {chosen})"
+    )
+    unsuccessful = [
+        f"{item['unique_id']}: {item['status']}"
+        for item in run_results["results"]
+        if item["status"] not in {"success", "pass", "warn", "no-op"}
+    ]
+    assert not unsuccessful, f"{DEMO_DIR_VARIABLE}={workdir}: the build failed: {unsuccessful}"
+    built_at = run_results_path.stat().st_mtime
+    newer = [
+        str(path.relative_to(PROJECT_DIR))
+        for path in project_input_files()
+        if path.stat().st_mtime > built_at
+    ]
+    assert not newer, f"{DEMO_DIR_VARIABLE}={workdir}: the build is older than {newer[:5]}"
+    log = workdir / "logs" / "dbt.log"
+    return DbtResult(
+        0,
+        log.read_text() if log.is_file() else "",
+        database,
+        workdir / "target",
+        default_build_path(database),
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
-    """The warehouse built from the bundled demo data, as `make build` does."""
+    """The warehouse built from the bundled demo data, as `make build` does (or the build that
+    `make test` made just before, named by SEGMENTATION_TEST_DEMO_DIR)."""
+    if os.environ.get(DEMO_DIR_VARIABLE):
+        return reused_demo_build(Path(os.environ[DEMO_DIR_VARIABLE]))
     workdir = tmp_path_factory.mktemp("demo")
     result = run_dbt(workdir, "build")
     assert result.returncode == 0, result.output[-5000:]
@@ -126,7 +203,62 @@ def planted_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEGMENTATION_PII_SALT", PLANTED_SALT)
         result = run_dbt(
-            workdir, "build", "--vars", vars_text({"segmentation__source_dir": str(source_dir)})
+            workdir,
+            "build",
+            *WITHOUT_UNIT_TESTS,
+            "--vars",
+            vars_text({"segmentation__source_dir": str(source_dir)}),
         )
     assert result.returncode == 0, result.output[-5000:]
     return result
+
+
+class ShapeWarehouses:
+    """`dbt build` (every model and data test) of each shape of segmentation.shapes with the
+    default settings (no var but the source directory), made once per session and shared:
+    test_shape_matrix checks every shape, test_value_shapes the value models on four of them.
+
+    The builds share one directory, database path and target so that dbt's partial parsing is
+    reused from one build to the next (the vars are the same each time); before each build the
+    previous serving and build files are removed (a shape must not start from the previous
+    shape's incremental tables), and after it the serving file is kept as kept/<shape>.duckdb.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.built: dict[str, tuple[DbtResult, dict[str, int]]] = {}
+
+    def __call__(self, name: str) -> tuple[DbtResult, dict[str, int]]:
+        """The build of shape `name` and the rows written per source."""
+        if name not in self.built:
+            self.built[name] = self._build(name)
+        return self.built[name]
+
+    def _build(self, name: str) -> tuple[DbtResult, dict[str, int]]:
+        from segmentation.shapes import write_shape
+
+        sources = self.workdir / "sources"
+        shutil.rmtree(sources, ignore_errors=True)
+        written = write_shape(name, sources)
+        for stale in [
+            *self.workdir.glob("warehouse.duckdb*"),
+            *self.workdir.glob(".build/warehouse.duckdb*"),
+        ]:
+            stale.unlink()
+        result = run_dbt(
+            self.workdir,
+            "build",
+            *WITHOUT_UNIT_TESTS,
+            "--vars",
+            f"{{segmentation__source_dir: '{sources}'}}",
+        )
+        kept = self.workdir / "kept" / f"{name}.duckdb"
+        kept.parent.mkdir(exist_ok=True)
+        if result.database.exists():
+            result.database.rename(kept)
+        return replace(result, database=kept), written
+
+
+@pytest.fixture(scope="session")
+def shape_warehouses(tmp_path_factory: pytest.TempPathFactory) -> ShapeWarehouses:
+    return ShapeWarehouses(tmp_path_factory.mktemp("shapes"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DbtResult, run_dbt
+from conftest import WITHOUT_UNIT_TESTS, DbtResult, run_dbt
 
 ORDERS_HEADER = "order_id,customer_id,ordered_at,status,sales_channel,amount,discount_amount"
 GOOD_ORDERS = [
@@ -69,6 +69,7 @@ def bad_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     result = run_dbt(
         workdir,
         "build",
+        *WITHOUT_UNIT_TESTS,
         "--vars",
         f"{{segmentation__source_dir: '{source_dir}', segmentation__k_min: 2, "
         "segmentation__k_max: 2, segmentation__min_segment_share: 0.1}",

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from warehouse_checks import vars_text
 
-from conftest import DbtResult, run_dbt
+from conftest import WITHOUT_UNIT_TESTS, DbtResult, run_dbt
 
 SELECT = ["--select", "+fct_source_row_counts", "+fct_quarantined_rows"]
 ORDER_COLUMNS = [
@@ -179,6 +179,7 @@ def build_staging(workdir: Path, source_dir: Path) -> DbtResult:
         workdir,
         "build",
         *SELECT,
+        *WITHOUT_UNIT_TESTS,
         "--vars",
         vars_text({"segmentation__source_dir": str(source_dir)}),
     )

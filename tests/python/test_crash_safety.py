@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from warehouse_checks import BI_CONFIG, mart_differences, vars_text
 
-from conftest import DBT, PLANTED_SALT, PROJECT_DIR, DbtResult, run_dbt
+from conftest import DBT, PLANTED_SALT, PROJECT_DIR, WITHOUT_UNIT_TESTS, DbtResult, run_dbt
 
 # a line of dbt's output to kill at, or "publish": the moment the publish step's temporary copy
 # appears next to the serving file (dbt prints the hook's line only after the hook has run)
@@ -42,6 +42,7 @@ def start_build(workdir: Path, serving: Path, build_vars: str) -> subprocess.Pop
         [
             DBT,
             "build",
+            *WITHOUT_UNIT_TESTS,
             "--vars",
             build_vars,
             "--target-path",
@@ -110,7 +111,9 @@ def test_killed_builds_leave_the_last_good_marts(
         assert mart_differences(clean, serving) == {}, f"killed during the {point}"
 
     monkeypatch.setenv("SEGMENTATION_PII_SALT", PLANTED_SALT)
-    final = run_dbt(tmp_path / "final", "build", "--vars", build_vars, database=serving)
+    final = run_dbt(
+        tmp_path / "final", "build", *WITHOUT_UNIT_TESTS, "--vars", build_vars, database=serving
+    )
     assert final.returncode == 0, final.output[-5000:]
     assert mart_differences(clean, serving) == {}
     assert mart_differences(clean, serving, "main_intermediate") == {}

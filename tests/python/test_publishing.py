@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, DbtResult, run_dbt
+from conftest import PROJECT_DIR, WITHOUT_UNIT_TESTS, DbtResult, run_dbt
 from segmentation import publishing
 from segmentation.publishing import PublishError, default_build_path, publish, resolve_paths
 
@@ -195,6 +195,7 @@ def test_a_reader_holds_the_serving_file_open_while_a_rebuild_runs_and_publishes
         rebuild = run_dbt(
             tmp_path,
             "build",
+            *WITHOUT_UNIT_TESTS,
             "--select",
             "int_customer_actions_monthly+",
             "--vars",

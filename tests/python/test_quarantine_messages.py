@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DbtResult, run_dbt
+from conftest import WITHOUT_UNIT_TESTS, DbtResult, run_dbt
 
 PLACEHOLDER_ORDERS = [
     "order_id,customer_id,ordered_at,amount",
@@ -35,7 +35,13 @@ def all_quarantined(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     sources.mkdir()
     (sources / "orders.csv").write_text("\n".join(PLACEHOLDER_ORDERS) + "\n")
     (sources / "customers.csv").write_text("\n".join(CUSTOMERS) + "\n")
-    return run_dbt(workdir, "build", "--vars", f"{{segmentation__source_dir: '{sources}'}}")
+    return run_dbt(
+        workdir,
+        "build",
+        *WITHOUT_UNIT_TESTS,
+        "--vars",
+        f"{{segmentation__source_dir: '{sources}'}}",
+    )
 
 
 def test_no_valid_order_stops_the_build_with_one_message(all_quarantined: DbtResult) -> None:
@@ -105,7 +111,13 @@ def test_no_completed_order_stops_the_build_with_the_status_counts(tmp_path: Pat
         "2,c1,2024-02-05 10:00:00,12.00,returned\n"
         "3,c2,2024-03-05 10:00:00,5.00,cancelled\n"
     )
-    result = run_dbt(tmp_path, "build", "--vars", f"{{segmentation__source_dir: '{sources}'}}")
+    result = run_dbt(
+        tmp_path,
+        "build",
+        *WITHOUT_UNIT_TESTS,
+        "--vars",
+        f"{{segmentation__source_dir: '{sources}'}}",
+    )
     assert result.returncode != 0
     assert "ERROR=1 " in result.output, result.output[-3000:]
     assert "ERROR creating sql table model main_staging.base_shop__orders" in result.output

@@ -1,44 +1,24 @@
 """The warehouse builds with the default settings on data sets of very different shapes.
 
-Each shape of ``segmentation.shapes`` is written to the same source directory and built with
-``dbt build`` (every model and test) and no var but the source directory: exit code 0, every mart
-populated (what "populated" means is per mart, below), every customer in exactly one segment per
-segmentation and month. The builds share one directory, database path and target so that dbt's
-partial parsing is reused from one build to the next (the vars are the same each time).
+Each shape of ``segmentation.shapes`` is built with ``dbt build`` (every model and data test) and
+no var but the source directory (conftest.ShapeWarehouses, shared with test_value_shapes): exit
+code 0, every mart populated (what "populated" means is per mart, below), every customer in
+exactly one segment per segmentation and month.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from conftest import DbtResult, run_dbt
+from conftest import DbtResult, ShapeWarehouses
 from segmentation.contract import load_contract
-from segmentation.shapes import SHAPES, write_shape
+from segmentation.shapes import SHAPES
 
 pytestmark = pytest.mark.slow
 
 SEGMENTATIONS = {"rfm", "cluster", "value_tier", "composite", "potential"}
-
-
-@pytest.fixture(scope="module")
-def matrix_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("shape_matrix")
-
-
-def build_shape(name: str, workdir: Path) -> tuple[DbtResult, dict[str, int]]:
-    sources = workdir / "sources"
-    shutil.rmtree(sources, ignore_errors=True)
-    written = write_shape(name, sources)
-    # the serving file and the build file beside it (builds publish): a shape must not start
-    # from the previous shape's incremental tables
-    for stale in [*workdir.glob("warehouse.duckdb*"), *workdir.glob(".build/warehouse.duckdb*")]:
-        stale.unlink()
-    result = run_dbt(workdir, "build", "--vars", f"{{segmentation__source_dir: '{sources}'}}")
-    return result, written
 
 
 def count(result: DbtResult, sql: str) -> int:
@@ -216,8 +196,8 @@ def check_one_segment_per_segmentation_and_month(result: DbtResult) -> list[str]
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
-def test_shape_builds_with_defaults(name: str, matrix_dir: Path) -> None:
-    result, written = build_shape(name, matrix_dir)
+def test_shape_builds_with_defaults(name: str, shape_warehouses: ShapeWarehouses) -> None:
+    result, written = shape_warehouses(name)
     assert result.returncode == 0, f"{name}: dbt build failed\n{result.output[-6000:]}"
 
     marts = {

@@ -1,9 +1,8 @@
 """The value models on generated orders-only data of very different shapes, end to end.
 
-The known-dropout history is written here (orders.csv only); the other shapes come from
-segmentation.shapes. Each is built with the defaults (plus a lower segmentation__min_valid_date
-for the 25-year history). Checked: the
-build succeeds, every value mart is populated, the status says what was validated, predictions
+The known-dropout history is written and built here (orders.csv only); the other shapes are the
+shape matrix's builds of segmentation.shapes with the defaults (conftest.ShapeWarehouses). Checked:
+the build succeeds, every value mart is populated, the status says what was validated, predictions
 are finite, and the warehouse's BTYD summary equals an independent pandas computation
 (segmentation.value.summary.btyd_summary) row for row.
 """
@@ -16,8 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DbtResult, run_dbt
-from segmentation.shapes import write_shape
+from conftest import WITHOUT_UNIT_TESTS, DbtResult, ShapeWarehouses, run_dbt
 from segmentation.value.summary import btyd_summary
 
 ORDER_COLUMNS = ["order_id", "customer_id", "ordered_at", "status", "sales_channel", "amount"]
@@ -64,7 +62,7 @@ def write_orders(directory: Path, orders: pd.DataFrame) -> Path:
 def build(workdir: Path, orders: pd.DataFrame, extra_vars: str = "") -> DbtResult:
     source_dir = write_orders(workdir / "sources", orders)
     variables = f"{{segmentation__source_dir: '{source_dir}'{extra_vars}}}"
-    result = run_dbt(workdir, "build", "--vars", variables)
+    result = run_dbt(workdir, "build", *WITHOUT_UNIT_TESTS, "--vars", variables)
     assert result.returncode == 0, result.output[-6000:]
     return result
 
@@ -154,27 +152,16 @@ def test_probability_alive_ranks_dropped_out_customers_below_alive_ones(dropout_
     assert_value_marts_populated(result)
 
 
-# Tests of other areas that fail on some generated shapes (open rates above 1 and segments
-# without a KPI target in fct_segment_kpis_monthly, issue 13's mart, not the value model's): left
-# out here so that these tests check the value model; issue 14's shape matrix covers the rest.
-KNOWN_FOREIGN_FAILURES = (
-    "accepted_range_fct_segment_kpis_monthly_email_open_rate__1__0",
-    "assert_every_segment_has_kpi_targets",
-)
-
-
-def build_shape(workdir: Path, name: str, extra_vars: str = "") -> DbtResult:
-    source_dir = workdir / "sources"
-    write_shape(name, source_dir)
-    variables = f"{{segmentation__source_dir: '{source_dir}'{extra_vars}}}"
-    result = run_dbt(workdir, "build", "--vars", variables, "--exclude", *KNOWN_FOREIGN_FAILURES)
+def shape_build(shape_warehouses: ShapeWarehouses, name: str) -> DbtResult:
+    """The shape matrix's build of `name` (defaults, every model and data test), shared."""
+    result, _ = shape_warehouses(name)
     assert result.returncode == 0, result.output[-6000:]
     return result
 
 
 @pytest.mark.slow
-def test_steady_weekly_buyers(tmp_path: Path) -> None:
-    result = build_shape(tmp_path, "weekly_b2b")
+def test_steady_weekly_buyers(shape_warehouses: ShapeWarehouses) -> None:
+    result = shape_build(shape_warehouses, "weekly_b2b")
     statuses = assert_value_marts_populated(result)
     holdout = result.frame("select * from main_marts.fct_value_model_holdout")
     assert len(holdout) > 0, statuses
@@ -187,8 +174,8 @@ def test_steady_weekly_buyers(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_one_time_buyers_only(tmp_path: Path) -> None:
-    result = build_shape(tmp_path, "one_time_buyers")
+def test_one_time_buyers_only(shape_warehouses: ShapeWarehouses) -> None:
+    result = shape_build(shape_warehouses, "one_time_buyers")
     statuses = assert_value_marts_populated(result)
     params = result.frame("select * from main_marts.dim_value_model_parameters where is_chosen")
     # BG/NBD cannot be fitted without a repeat purchase, and says so
@@ -202,15 +189,14 @@ def test_one_time_buyers_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_thirty_customers(tmp_path: Path) -> None:
-    assert_value_marts_populated(build_shape(tmp_path, "thirty_customers"))
+def test_thirty_customers(shape_warehouses: ShapeWarehouses) -> None:
+    assert_value_marts_populated(shape_build(shape_warehouses, "thirty_customers"))
 
 
 @pytest.mark.slow
-def test_a_25_year_history(tmp_path: Path) -> None:
-    result = build_shape(
-        tmp_path, "long_history_1990s", ", segmentation__min_valid_date: '1990-01-01'"
-    )
+def test_a_25_year_history(shape_warehouses: ShapeWarehouses) -> None:
+    # the default segmentation__min_valid_date (1901-01-01) keeps every order of the 1990s
+    result = shape_build(shape_warehouses, "long_history_1990s")
     statuses = assert_value_marts_populated(result)
     first = result.query(
         "select min(period_month_end) from main_intermediate.int_customer_value_summary_monthly"
