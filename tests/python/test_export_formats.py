@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DbtResult, run_dbt
+from conftest import WITHOUT_UNIT_TESTS, DbtResult, run_dbt
 
 # An Online-Retail-like export (US dates without seconds), a CDNOW-like compact date, ISO 8601
 # with T and Z and with an offset, and a marketplace's statuses.
@@ -215,7 +215,7 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtResult, di
         "segmentation__timestamp_formats": ["%m/%d/%Y %H:%M"],
         "segmentation__order_status_map": MARKETPLACE_MAP,
     }
-    result = run_dbt(workdir, "build", "--vars", json.dumps(settings))
+    result = run_dbt(workdir, "build", *WITHOUT_UNIT_TESTS, "--vars", json.dumps(settings))
     assert result.returncode == 0, result.output[-5000:]
     return result, written
 
