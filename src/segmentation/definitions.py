@@ -1,0 +1,624 @@
+"""Segment definitions as versioned artifacts: the refit policy, drift and stable cluster ids.
+
+A fitted clustering (``segmentation.clustering.fit_segmentation_model``) is a *definition*: it is
+stored with a ``definition_version`` and the month end it was fitted on, and reused by later
+builds until the refit policy says otherwise (``decide_refit``):
+
+- ``always``: refit on every build; ``never``: fit only when no definition is stored;
+- ``auto`` (the default): refit when no definition is stored, on ``--full-refresh``, when the
+  settings the fit depends on changed (``config_fingerprint``), when the stored definition is at
+  least ``interval_months`` of data time old, or when drift exceeds a bound.
+
+Drift is measured on every build against the stored definition (``measure_drift``):
+
+- the population stability index (PSI) of each clustering feature, the current buyers' shares in
+  the fit sample's decile bins (``feature_bins``) against the fit sample's own shares:
+  PSI = sum over bins of (actual - expected) * ln(actual / expected) (Siddiqi 2006, *Credit Risk
+  Scorecards*, ch. 8; Yurdakul 2018 for its sampling distribution). Below 0.1 is read as stable,
+  0.1-0.25 as a moderate shift, above 0.25 as a significant one;
+- the reassigned share: k-means refitted at the stored k on today's sample, started from the stored
+  centroids, and the share of today's sample whose cluster under that refit differs from its
+  cluster under the stored centroids (after matching the refitted centroids to the stored ones).
+
+After a refit, cluster ids stay stable where the segment is the same (``match_clusters``): each
+new cluster is matched to a stored cluster by the distance between their mean profiles, in the
+new fit's scaled space (Hungarian assignment, ``scipy.optimize.linear_sum_assignment``), and keeps
+that id and name when the distance is at most ``max_distance``; an unmatched new cluster is
+*born* with a new id, an unmatched stored cluster is *retired*, or *merged* when its nearest new
+cluster carries another stored id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+REFIT_SETTINGS = ("auto", "always", "never")
+N_BINS = 10
+PSI_EPSILON = 1e-4
+
+
+def config_fingerprint(config: Mapping[str, Any]) -> str:
+    """A short stable hash of the settings a clustering fit depends on (features, k bounds,
+    shares, seed, sample sizes): a change of any of them invalidates the stored definition."""
+    keys = sorted(config)
+    payload = json.dumps({key: config[key] for key in keys}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def feature_bins(
+    values: pd.DataFrame, features: Sequence[str], n_bins: int = N_BINS
+) -> pd.DataFrame:
+    """Decile bins of each feature on the fit sample, and the sample's share in each.
+
+    Columns: feature_name, bin (1..), upper_edge (inclusive; NaN for the last, open bin), share.
+    Edges are the distinct interior deciles, so a feature with many ties (zeros) has fewer bins;
+    nulls count in the first bin's left neighbour as their own bin 0 with upper_edge NaN.
+    """
+    rows = []
+    for feature in features:
+        column = pd.to_numeric(values[feature], errors="coerce").astype(float)
+        present = column.dropna().to_numpy()
+        edges: list[float] = []
+        if present.size:
+            quantiles = np.quantile(present, np.linspace(0, 1, n_bins + 1)[1:-1])
+            edges = sorted({float(q) for q in quantiles})
+        shares = _bin_shares(column.to_numpy(), edges)
+        for index, share in enumerate(shares):
+            upper = edges[index - 1] if 1 <= index <= len(edges) else math.nan
+            rows.append((feature, index, upper, share))
+    return pd.DataFrame(rows, columns=["feature_name", "bin", "upper_edge", "share"])
+
+
+def _bin_shares(values: np.ndarray, edges: Sequence[float]) -> list[float]:
+    """Shares of ``values`` in bin 0 (null), bins 1..len(edges) (x <= edge) and the open bin."""
+    values = np.asarray(values, dtype=float)
+    n = values.size
+    if n == 0:
+        return [0.0] * (len(edges) + 2)
+    null = np.isnan(values)
+    present = values[~null]
+    index = np.searchsorted(np.asarray(edges, dtype=float), present, side="left") + 1
+    counts = np.bincount(index, minlength=len(edges) + 2).astype(float)
+    counts[0] = null.sum()
+    return (counts / n).tolist()
+
+
+def population_stability(values: pd.DataFrame, bins: pd.DataFrame) -> dict[str, float]:
+    """PSI of each binned feature: ``values`` (today's sample) against the stored ``bins``."""
+    result = {}
+    for feature, feature_rows in bins.groupby("feature_name", sort=True):
+        ordered = feature_rows.sort_values("bin")
+        edges = [float(e) for e in ordered["upper_edge"].iloc[1:-1]]
+        expected = ordered["share"].to_numpy(float)
+        if feature not in values.columns:
+            continue
+        column = pd.to_numeric(values[feature], errors="coerce").to_numpy(float)
+        actual = np.asarray(_bin_shares(column, edges))
+        result[str(feature)] = psi(expected, actual)
+    return result
+
+
+def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = PSI_EPSILON) -> float:
+    """Population stability index of two share vectors over the same bins; empty bins are
+    floored at ``epsilon`` so that the logarithm stays finite (bins empty in both add nothing)."""
+    e = np.asarray(expected, dtype=float)
+    a = np.asarray(actual, dtype=float)
+    if e.shape != a.shape:
+        raise ValueError(f"expected and actual have different bins ({e.shape} and {a.shape})")
+    both_empty = (e <= 0) & (a <= 0)
+    e = np.maximum(e[~both_empty], epsilon)
+    a = np.maximum(a[~both_empty], epsilon)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def reassigned_share(X: np.ndarray, centroids: np.ndarray, seed: int, max_iter: int = 300) -> float:
+    """Share of the (scaled) rows ``X`` whose cluster changes when k-means is refitted at the same
+    k on them, started from the stored ``centroids``: 0 when today's customers still sit around the
+    stored centroids, large when the structure moved. Refitted centroids are matched to the stored
+    ones (Hungarian, squared distance) before the assignments are compared."""
+    from sklearn.cluster import KMeans
+
+    X = np.asarray(X, dtype=float)
+    centroids = np.asarray(centroids, dtype=float)
+    k = centroids.shape[0]
+    if X.shape[0] <= k or k < 2:
+        return 0.0
+    stored = _nearest(X, centroids)
+    model = KMeans(n_clusters=k, init=centroids, n_init=1, random_state=seed, max_iter=max_iter)
+    model.fit(X)
+    cost = ((model.cluster_centers_[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    new_index, old_index = linear_sum_assignment(cost)
+    to_old = dict(zip(new_index.tolist(), old_index.tolist(), strict=True))
+    refitted = np.array([to_old[label] for label in model.labels_])
+    return float(np.mean(refitted != stored))
+
+
+def _nearest(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    distances = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    return np.argmin(distances, axis=1)
+
+
+def months_between(earlier_month_end: Any, later_month_end: Any) -> int:
+    """Whole months from one month end to another (0 for the same month)."""
+    a = pd.Timestamp(earlier_month_end)
+    b = pd.Timestamp(later_month_end)
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def decide_refit(
+    *,
+    setting: str,
+    stored: Mapping[str, Any] | None,
+    as_of_month_end: Any,
+    interval_months: int,
+    fingerprint: str,
+    full_refresh: bool,
+    max_psi: float | None,
+    psi_threshold: float,
+    reassigned: float | None,
+    reassigned_threshold: float,
+) -> tuple[bool, str]:
+    """Whether to refit, and why (one sentence that names the setting involved).
+
+    ``stored`` is None when no definition is stored, else a mapping with ``definition_version``,
+    ``fitted_on_month_end`` and ``config_fingerprint``.
+    """
+    if setting not in REFIT_SETTINGS:
+        raise ValueError(
+            f"segmentation__refit must be one of {list(REFIT_SETTINGS)}, not {setting!r}"
+        )
+    if stored is None:
+        return True, "first fit: no stored definition"
+    version = int(stored["definition_version"])
+    if setting == "always":
+        return True, "segmentation__refit is always"
+    if setting == "never":
+        kept = f"definition {version} kept: segmentation__refit is never"
+        if stored["config_fingerprint"] != fingerprint:
+            kept += " (the clustering settings changed since it was fitted; refit to apply them)"
+        return False, kept
+    if full_refresh:
+        return True, "--full-refresh with segmentation__refit auto"
+    if stored["config_fingerprint"] != fingerprint:
+        return True, "the clustering settings (features, k bounds, shares, seed) changed"
+    age = months_between(stored["fitted_on_month_end"], as_of_month_end)
+    if age < 0:
+        return True, (
+            f"the as-of month {pd.Timestamp(as_of_month_end).date()} is before the fit month of "
+            f"definition {version}"
+        )
+    if age >= interval_months:
+        return True, (
+            f"definition {version} is {age} months old (segmentation__refit_interval_months="
+            f"{interval_months})"
+        )
+    if max_psi is not None and max_psi > psi_threshold:
+        return True, (
+            f"feature drift: largest PSI {max_psi:.3f} > segmentation__drift_psi_threshold="
+            f"{psi_threshold:g}"
+        )
+    if reassigned is not None and reassigned > reassigned_threshold:
+        return True, (
+            f"centroid drift: {reassigned:.3f} of customers reassigned by a refit > "
+            f"segmentation__drift_reassigned_share={reassigned_threshold:g}"
+        )
+    return False, f"definition {version} kept: {age} months old, drift within bounds"
+
+
+def match_clusters(
+    stored: Mapping[int, np.ndarray],
+    new: Mapping[int, np.ndarray],
+    max_distance: float,
+    next_id: int,
+) -> tuple[dict[int, int], list[tuple[str, int, int | None, str]]]:
+    """Map new cluster ids to stable ids; return (mapping, lineage).
+
+    ``stored`` and ``new`` map cluster id to its mean profile in one common scaled space. A new
+    cluster matched (Hungarian, Euclidean distance) to a stored one within ``max_distance`` keeps
+    the stored id; the others get ids from ``next_id`` up, in their own id order. Lineage rows are
+    (event, stable id, related id, note) with event 'kept', 'born', 'retired' or 'merged' (a
+    retired cluster whose nearest new cluster carries another stored id: merged into it).
+    """
+    stored_ids = sorted(stored)
+    new_ids = sorted(new)
+    mapping: dict[int, int] = {}
+    lineage: list[tuple[str, int, int | None, str]] = []
+    if stored_ids and new_ids:
+        old_matrix = np.array([stored[i] for i in stored_ids], dtype=float)
+        new_matrix = np.array([new[i] for i in new_ids], dtype=float)
+        distance = np.sqrt(((new_matrix[:, None, :] - old_matrix[None, :, :]) ** 2).sum(axis=2))
+        rows, cols = linear_sum_assignment(distance)
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            if distance[r, c] <= max_distance:
+                mapping[new_ids[r]] = stored_ids[c]
+                lineage.append(
+                    ("kept", stored_ids[c], None, f"matched at distance {distance[r, c]:.3f}")
+                )
+    for new_id in new_ids:
+        if new_id not in mapping:
+            mapping[new_id] = next_id
+            lineage.append(("born", next_id, None, "no stored cluster within the match distance"))
+            next_id += 1
+    kept = set(mapping.values())
+    for old_id in stored_ids:
+        if old_id in kept:
+            continue
+        if new_ids:
+            old_vector = np.asarray(stored[old_id], dtype=float)
+            gaps = [
+                float(np.linalg.norm(np.asarray(new[i], dtype=float) - old_vector)) for i in new_ids
+            ]
+            nearest_new = new_ids[int(np.argmin(gaps))]
+            nearest_id = mapping[nearest_new]
+            if nearest_id in stored:
+                lineage.append(
+                    ("merged", old_id, nearest_id, f"nearest new cluster is {nearest_id}")
+                )
+                continue
+        lineage.append(("retired", old_id, None, "no new cluster within the match distance"))
+    return mapping, lineage
+
+
+# --------------------------------------------------------------------------- the registry
+
+# Columns the registry (segmentation_cluster_model) adds to the fit's artifact table.
+REGISTRY_COLUMNS = ("check_month_end", "definition_version", "fitted_on_month_end")
+# Artifacts of one fit; 'drift_bin', 'definition' and 'lineage' rows are added by the registry,
+# 'check' rows on every build.
+FIT_ARTIFACTS = ("scaling", "centroid", "cluster", "merge", "k_candidate", "summary")
+DEFINITION_ARTIFACTS = (*FIT_ARTIFACTS, "drift_bin", "definition", "lineage")
+# the fit settings a stored definition depends on (population_share is data, not a setting)
+FINGERPRINT_EXCLUDED = ("population_share",)
+
+
+def fit_fingerprint(config: Mapping[str, Any]) -> str:
+    """``config_fingerprint`` of a clustering config without its data-derived keys."""
+    return config_fingerprint(
+        {key: value for key, value in config.items() if key not in FINGERPRINT_EXCLUDED}
+    )
+
+
+def _rows(records: list[dict[str, Any]]) -> pd.DataFrame:
+    from segmentation.clustering import ARTIFACT_DTYPES
+
+    frame = pd.DataFrame(records, columns=list(ARTIFACT_DTYPES))
+    return frame.astype(ARTIFACT_DTYPES)
+
+
+def _latest_definition(stored: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The rows of the newest stored definition and its metadata (None when none is stored)."""
+    if stored is None or stored.empty:
+        return pd.DataFrame(), None
+    fitted = stored[stored["artifact"] == "definition"]
+    if fitted.empty:
+        return pd.DataFrame(), None
+    version = int(fitted["definition_version"].max())
+    rows = stored[
+        (stored["definition_version"] == version) & stored["artifact"].isin(DEFINITION_ARTIFACTS)
+    ]
+    meta_rows = rows[rows["artifact"] == "definition"]
+    texts = dict(zip(meta_rows["parameter_name"], meta_rows["text_value"], strict=True))
+    meta = {
+        "definition_version": version,
+        "fitted_on_month_end": pd.Timestamp(rows["fitted_on_month_end"].iloc[0]).date(),
+        "config_fingerprint": texts.get("config_fingerprint"),
+        "features": (texts.get("features") or "").split(","),
+    }
+    return rows, meta
+
+
+def _bins_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    bins = rows[rows["artifact"] == "drift_bin"]
+    wide = bins.pivot_table(
+        index=["feature_name", "k"],
+        columns="parameter_name",
+        values="numeric_value",
+        aggfunc="first",
+        dropna=False,
+    ).reset_index()
+    return pd.DataFrame(
+        {
+            "feature_name": wide["feature_name"].astype(str),
+            "bin": wide["k"].astype(int),
+            "upper_edge": wide["bin_upper_edge"].astype(float),
+            "share": wide["bin_share"].astype(float),
+        }
+    )
+
+
+def _cluster_profiles(
+    rows: pd.DataFrame,
+) -> tuple[dict[int, dict[str, float]], int | None, dict[int, str]]:
+    """Mean profile (original units) of each non-prospect cluster, the prospects' id, the names."""
+    clusters = rows[rows["artifact"] == "cluster"]
+    traits = clusters[clusters["parameter_name"] == "defining_trait"]
+    prospect_ids = traits.loc[traits["text_value"] == "prospect", "cluster_id"].astype(int).tolist()
+    names = clusters[clusters["parameter_name"] == "cluster_name"]
+    name_of = dict(
+        zip(names["cluster_id"].astype(int), names["text_value"].astype(str), strict=True)
+    )
+    means = clusters[clusters["parameter_name"] == "profile_mean"]
+    profiles: dict[int, dict[str, float]] = {}
+    for cluster_id, group in means.groupby("cluster_id"):
+        profiles[int(cluster_id)] = dict(
+            zip(
+                group["feature_name"].astype(str), group["numeric_value"].astype(float), strict=True
+            )
+        )
+    return profiles, (prospect_ids[0] if prospect_ids else None), name_of
+
+
+def _comparable(rows: pd.DataFrame) -> set[tuple[Any, ...]]:
+    fitted = rows[rows["artifact"].isin(FIT_ARTIFACTS)]
+    result = set()
+    for r in fitted.itertuples(index=False):
+        number = None if pd.isna(r.numeric_value) else round(float(r.numeric_value), 9)
+        result.add(
+            (
+                r.artifact,
+                None if pd.isna(r.cluster_id) else int(r.cluster_id),
+                None if pd.isna(r.centroid_id) else int(r.centroid_id),
+                None if pd.isna(r.k) else int(r.k),
+                None if pd.isna(r.feature_name) else str(r.feature_name),
+                str(r.parameter_name),
+                number,
+                None if pd.isna(r.text_value) else str(r.text_value),
+            )
+        )
+    return result
+
+
+def _remap(
+    artifacts: pd.DataFrame, mapping: dict[int, int], keep_names: dict[int, str]
+) -> pd.DataFrame:
+    """Artifacts with stable cluster ids (and stored names where a cluster was kept); the value
+    order of this fit stays in a 'cluster_rank' row per cluster."""
+    import re
+
+    out = artifacts.copy()
+    ranks = []
+    for fitted_id in sorted(mapping):
+        ranks.append(
+            {
+                "artifact": "cluster",
+                "cluster_id": fitted_id,
+                "parameter_name": "cluster_rank",
+                "numeric_value": float(fitted_id),
+            }
+        )
+    out = pd.concat([out, _rows(ranks).astype(out.dtypes.to_dict())], ignore_index=True)
+    out["cluster_id"] = (
+        out["cluster_id"]
+        .map(lambda value: pd.NA if pd.isna(value) else mapping.get(int(value), int(value)))
+        .astype("Int64")
+    )
+
+    def renumber(text: Any) -> Any:
+        if pd.isna(text):
+            return text
+        return re.sub(
+            r"cluster (\d+)",
+            lambda m: f"cluster {mapping.get(int(m.group(1)), int(m.group(1)))}",
+            str(text),
+        )
+
+    merge_text = out["artifact"].isin(["merge", "summary"])
+    out.loc[merge_text, "text_value"] = out.loc[merge_text, "text_value"].map(renumber)
+    for stable_id, name in keep_names.items():
+        is_name = (
+            (out["artifact"] == "cluster")
+            & (out["cluster_id"] == stable_id)
+            & (out["parameter_name"] == "cluster_name")
+        )
+        out.loc[is_name, "text_value"] = name
+    return out.astype(artifacts.dtypes.to_dict())
+
+
+def version_definition(
+    sample: pd.DataFrame,
+    config: Mapping[str, Any],
+    stored: pd.DataFrame | None,
+    request: Mapping[str, Any],
+) -> pd.DataFrame:
+    """The registry rows one build appends: a new definition when the policy refits (and the refit
+    differs from the stored one), and this build's 'check' rows (decision, reason, drift).
+
+    ``sample`` is today's training sample (customer_id and the features), ``config`` the
+    clustering config of ``fit_segmentation_model``, ``stored`` the registry rows of earlier
+    check months (None on a first or fully refreshed build), ``request`` the policy: setting,
+    as_of_month_end, interval_months, full_refresh, psi_threshold, reassigned_threshold,
+    match_max_distance. Columns: the artifact columns, then REGISTRY_COLUMNS.
+    """
+    from segmentation.clustering import (
+        _scaler_from_artifacts,
+        apply_scaler,
+        fit_segmentation_model,
+        validate_config,
+    )
+
+    cfg = validate_config(config)
+    names = [f["name"] for f in cfg["features"]]
+    fingerprint = fit_fingerprint(config)
+    as_of = pd.Timestamp(request["as_of_month_end"]).date()
+    latest, meta = _latest_definition(stored)
+    if meta is not None and request["setting"] == "never" and meta["features"] != names:
+        raise ValueError(
+            f"segmentation__refit is never, but segmentation__cluster_features "
+            f"({','.join(names)}) differ from those of stored definition "
+            f"{meta['definition_version']} ({','.join(meta['features'])}): set segmentation__refit "
+            "to auto or always to refit, or restore the features"
+        )
+
+    drift: dict[str, float] = {}
+    reassigned = None
+    buyers = sample[names]
+    if meta is not None and meta["features"] == names and len(sample):
+        drift = population_stability(buyers, _bins_frame(latest))
+        centroid_rows = latest[
+            (latest["artifact"] == "centroid") & (latest["parameter_name"] == "centroid_z")
+        ]
+        scaler = _scaler_from_artifacts(latest)
+        centroids = (
+            centroid_rows.pivot(index="centroid_id", columns="feature_name", values="numeric_value")
+            .sort_index()[list(scaler["feature_name"])]
+            .to_numpy(dtype=float)
+        )
+        reassigned = reassigned_share(apply_scaler(sample, scaler), centroids, cfg["seed"])
+    max_psi = max(drift.values()) if drift else None
+    refit, reason = decide_refit(
+        setting=request["setting"],
+        stored=meta,
+        as_of_month_end=as_of,
+        interval_months=int(request["interval_months"]),
+        fingerprint=fingerprint,
+        full_refresh=bool(request["full_refresh"]),
+        max_psi=max_psi,
+        psi_threshold=float(request["psi_threshold"]),
+        reassigned=reassigned,
+        reassigned_threshold=float(request["reassigned_threshold"]),
+    )
+
+    version = meta["definition_version"] if meta else 0
+    appended = []
+    decision = "kept"
+    if refit:
+        artifacts = fit_segmentation_model(sample, config)
+        lineage: list[tuple[str, int, int | None, str]] = []
+        if meta is not None:
+            old_profiles, old_prospect, old_names = _cluster_profiles(latest)
+            new_profiles, new_prospect, _ = _cluster_profiles(artifacts)
+            new_scaler = _scaler_from_artifacts(artifacts)
+
+            def scaled(profiles: dict[int, dict[str, float]]) -> dict[int, np.ndarray]:
+                if not profiles:
+                    return {}
+                ids = sorted(profiles)
+                frame = pd.DataFrame([profiles[i] for i in ids])
+                matrix = apply_scaler(frame, new_scaler)
+                return {i: matrix[n] for n, i in enumerate(ids)}
+
+            ever = stored["cluster_id"].dropna().astype(int)
+            next_id = int(ever.max()) + 1 if len(ever) else 1
+            mapping, lineage = match_clusters(
+                scaled({i: p for i, p in old_profiles.items() if i != old_prospect}),
+                scaled({i: p for i, p in new_profiles.items() if i != new_prospect}),
+                float(request["match_max_distance"]),
+                next_id,
+            )
+            keep_names = {}
+            for event, stable_id, _, _ in lineage:
+                if event == "kept" and stable_id in old_names:
+                    keep_names[stable_id] = old_names[stable_id]
+            if new_prospect is not None:
+                if old_prospect is not None:
+                    mapping[new_prospect] = old_prospect
+                else:
+                    mapping[new_prospect] = max([next_id - 1, *mapping.values()]) + 1
+            artifacts = _remap(artifacts, mapping, keep_names)
+        else:
+            ids = sorted(artifacts["cluster_id"].dropna().astype(int).unique())
+            artifacts = _remap(artifacts, {i: i for i in ids}, {})
+        if meta is not None and _comparable(artifacts) == _comparable(latest):
+            decision = "refit reproduced the stored definition"
+            reason = f"{reason}; the refit reproduced definition {version}, which is kept"
+        else:
+            version += 1
+            decision = "refit"
+            bins = feature_bins(sample, names)
+            extra = []
+            for b in bins.itertuples(index=False):
+                extra.append(
+                    {
+                        "artifact": "drift_bin",
+                        "k": int(b.bin),
+                        "feature_name": b.feature_name,
+                        "parameter_name": "bin_share",
+                        "numeric_value": float(b.share),
+                    }
+                )
+                extra.append(
+                    {
+                        "artifact": "drift_bin",
+                        "k": int(b.bin),
+                        "feature_name": b.feature_name,
+                        "parameter_name": "bin_upper_edge",
+                        "numeric_value": None if math.isnan(b.upper_edge) else float(b.upper_edge),
+                    }
+                )
+            for parameter, text in (
+                ("config_fingerprint", fingerprint),
+                ("features", ",".join(names)),
+                ("refit_reason", reason),
+            ):
+                extra.append(
+                    {"artifact": "definition", "parameter_name": parameter, "text_value": text}
+                )
+            for event, stable_id, related, note in lineage:
+                extra.append(
+                    {
+                        "artifact": "lineage",
+                        "cluster_id": stable_id,
+                        "parameter_name": event,
+                        "numeric_value": None if related is None else float(related),
+                        "text_value": note,
+                    }
+                )
+            artifacts = pd.concat([artifacts, _rows(extra)], ignore_index=True)
+            artifacts["fitted_on_month_end"] = as_of
+            artifacts["definition_version"] = version
+            appended.append(artifacts)
+
+    checks: list[dict[str, Any]] = [
+        {"artifact": "check", "parameter_name": "decision", "text_value": decision},
+        {"artifact": "check", "parameter_name": "reason", "text_value": reason},
+        {"artifact": "check", "parameter_name": "refit_setting", "text_value": request["setting"]},
+        {
+            "artifact": "check",
+            "parameter_name": "psi_threshold",
+            "numeric_value": float(request["psi_threshold"]),
+        },
+        {
+            "artifact": "check",
+            "parameter_name": "reassigned_threshold",
+            "numeric_value": float(request["reassigned_threshold"]),
+        },
+        {
+            "artifact": "check",
+            "parameter_name": "sample_customers",
+            "numeric_value": float(len(sample)),
+        },
+    ]
+    if reassigned is not None:
+        checks.append(
+            {"artifact": "check", "parameter_name": "reassigned_share", "numeric_value": reassigned}
+        )
+    for feature, value in sorted(drift.items()):
+        checks.append(
+            {
+                "artifact": "check",
+                "feature_name": feature,
+                "parameter_name": "psi",
+                "numeric_value": value,
+            }
+        )
+    check_rows = _rows(checks)
+    fitted_on = (
+        appended[0]["fitted_on_month_end"].iloc[0] if appended else meta["fitted_on_month_end"]
+    )
+    check_rows["fitted_on_month_end"] = fitted_on
+    check_rows["definition_version"] = version
+    appended.append(check_rows)
+    result = pd.concat(appended, ignore_index=True)
+    result["check_month_end"] = as_of
+    result["definition_version"] = result["definition_version"].astype("int64")
+    from segmentation.clustering import ARTIFACT_DTYPES
+
+    return result[[*ARTIFACT_DTYPES, *REGISTRY_COLUMNS]]

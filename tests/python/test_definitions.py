@@ -1,0 +1,207 @@
+"""Tests for segmentation.definitions: PSI, the refit policy, stable ids and the registry rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentation.definitions import (
+    decide_refit,
+    feature_bins,
+    match_clusters,
+    population_stability,
+    psi,
+    reassigned_share,
+    version_definition,
+)
+from test_clustering import make_blobs, make_config
+
+AS_OF = "2025-06-30"
+
+
+def request(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "setting": "auto",
+        "as_of_month_end": AS_OF,
+        "interval_months": 3,
+        "full_refresh": False,
+        "psi_threshold": 0.25,
+        "reassigned_threshold": 0.25,
+        "match_max_distance": 1.0,
+    }
+    base.update(overrides)
+    return base
+
+
+def test_psi_matches_the_formula() -> None:
+    # (0.6 - 0.5) ln(0.6 / 0.5) + (0.4 - 0.5) ln(0.4 / 0.5)
+    expected = 0.1 * math.log(1.2) + (-0.1) * math.log(0.8)
+    assert psi([0.5, 0.5], [0.6, 0.4]) == pytest.approx(expected, rel=1e-12)
+    assert psi([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]) == 0.0
+    # an empty bin on one side is floored, on both sides ignored
+    assert math.isfinite(psi([0.5, 0.5, 0.0], [1.0, 0.0, 0.0]))
+
+
+def test_feature_bins_are_deciles_and_psi_flags_a_shift() -> None:
+    rng = np.random.default_rng(3)
+    fit = pd.DataFrame({"x": rng.normal(0, 1, 5000)})
+    bins = feature_bins(fit, ["x"])
+    shares = bins[bins["bin"] > 0]["share"].to_numpy()
+    assert len(shares) == 10 and np.allclose(shares, 0.1, atol=0.002)
+    same = pd.DataFrame({"x": rng.normal(0, 1, 5000)})
+    shifted = pd.DataFrame({"x": rng.normal(1.0, 1, 5000)})
+    assert population_stability(same, bins)["x"] < 0.02
+    assert population_stability(shifted, bins)["x"] > 0.25
+
+
+def test_ties_make_fewer_bins_and_nulls_their_own() -> None:
+    values = pd.DataFrame({"x": [0.0] * 80 + [1.0, 2.0, 3.0, 4.0] * 4 + [np.nan] * 4})
+    bins = feature_bins(values, ["x"])
+    assert bins["share"].sum() == pytest.approx(1.0)
+    assert bins.loc[bins["bin"] == 0, "share"].iloc[0] == pytest.approx(0.04)
+    assert len(bins) < 12
+    assert population_stability(values, bins)["x"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_match_clusters_recovers_a_permutation_and_records_births_and_merges() -> None:
+    stored = {1: np.array([0.0, 0.0]), 2: np.array([5.0, 0.0]), 3: np.array([0.0, 5.0])}
+    new = {1: np.array([5.1, 0.0]), 2: np.array([0.0, 4.9]), 3: np.array([0.1, 0.0])}
+    mapping, lineage = match_clusters(stored, new, max_distance=1.0, next_id=5)
+    assert mapping == {1: 2, 2: 3, 3: 1}
+    assert sorted(event for event, *_ in lineage) == ["kept", "kept", "kept"]
+    # a new far cluster is born with the next id; a stored cluster left without a match
+    # whose nearest new cluster kept another id is merged into it
+    new = {1: np.array([0.0, 0.2]), 2: np.array([20.0, 20.0])}
+    mapping, lineage = match_clusters(stored, new, max_distance=1.0, next_id=5)
+    assert mapping == {1: 1, 2: 5}
+    events = {(event, stable_id, related) for event, stable_id, related, _ in lineage}
+    assert ("born", 5, None) in events
+    assert ("merged", 2, 1) in events and ("merged", 3, 1) in events
+
+
+def test_reassigned_share_is_zero_on_the_fit_data_and_large_after_a_move() -> None:
+    rng = np.random.default_rng(5)
+    centres = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
+    X = np.vstack([c + rng.normal(0, 0.3, (200, 2)) for c in centres])
+    assert reassigned_share(X, centres, seed=1) < 0.01
+    # the same customers, but the structure moved: two groups merged, one split
+    moved = np.vstack(
+        [rng.normal([2.0, 0.0], 0.3, (400, 2)), rng.normal([0.0, 4.0], 1.5, (200, 2))]
+    )
+    assert reassigned_share(moved, centres, seed=1) > 0.1
+
+
+def test_decide_refit_policy() -> None:
+    stored = {
+        "definition_version": 2,
+        "fitted_on_month_end": "2025-03-31",
+        "config_fingerprint": "f",
+    }
+    common = {
+        "as_of_month_end": "2025-05-31",
+        "interval_months": 3,
+        "fingerprint": "f",
+        "full_refresh": False,
+        "max_psi": 0.05,
+        "psi_threshold": 0.25,
+        "reassigned": 0.01,
+        "reassigned_threshold": 0.25,
+    }
+    assert decide_refit(setting="auto", stored=None, **common)[0]
+    assert decide_refit(setting="never", stored=None, **common)[0]
+    assert not decide_refit(setting="auto", stored=stored, **common)[0]
+    assert decide_refit(setting="always", stored=stored, **common)[0]
+    assert not decide_refit(setting="never", stored=stored, **common | {"full_refresh": True})[0]
+    assert decide_refit(setting="auto", stored=stored, **common | {"full_refresh": True})[0]
+    refit, reason = decide_refit(
+        setting="auto", stored=stored, **common | {"as_of_month_end": "2025-06-30"}
+    )
+    assert refit and "segmentation__refit_interval_months=3" in reason
+    refit, reason = decide_refit(setting="auto", stored=stored, **common | {"max_psi": 0.4})
+    assert refit and "segmentation__drift_psi_threshold" in reason
+    refit, reason = decide_refit(setting="auto", stored=stored, **common | {"reassigned": 0.3})
+    assert refit and "segmentation__drift_reassigned_share" in reason
+    assert decide_refit(setting="auto", stored=stored, **common | {"fingerprint": "g"})[0]
+    with pytest.raises(ValueError, match="segmentation__refit must be one of"):
+        decide_refit(setting="sometimes", stored=stored, **common)
+
+
+def definition_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["artifact"] != "check"]
+
+
+def check(rows: pd.DataFrame, parameter: str) -> Any:
+    found = rows[(rows["artifact"] == "check") & (rows["parameter_name"] == parameter)]
+    value = found["text_value"].iloc[0]
+    return found["numeric_value"].iloc[0] if pd.isna(value) else value
+
+
+def cluster_names(rows: pd.DataFrame) -> dict[int, str]:
+    names = rows[(rows["artifact"] == "cluster") & (rows["parameter_name"] == "cluster_name")]
+    return dict(zip(names["cluster_id"].astype(int), names["text_value"], strict=True))
+
+
+@pytest.fixture(scope="module")
+def first() -> pd.DataFrame:
+    return version_definition(make_blobs(), make_config(), None, request())
+
+
+def test_first_fit_is_version_one_with_bins_and_ranks(first: pd.DataFrame) -> None:
+    assert set(first["definition_version"]) == {1}
+    assert check(first, "decision") == "refit"
+    assert set(first["artifact"]) >= {"scaling", "centroid", "cluster", "drift_bin", "definition"}
+    ranks = first[(first["artifact"] == "cluster") & (first["parameter_name"] == "cluster_rank")]
+    assert sorted(ranks["cluster_id"].astype(int)) == sorted(ranks["numeric_value"].astype(int))
+    again = version_definition(make_blobs(), make_config(), None, request())
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_unchanged_data_keeps_the_definition(first: pd.DataFrame) -> None:
+    later = version_definition(
+        make_blobs(seed=8), make_config(), first, request(as_of_month_end="2025-07-31")
+    )
+    assert check(later, "decision") == "kept"
+    assert definition_rows(later).empty
+    assert set(later["definition_version"]) == {1}
+    assert check(later, "reassigned_share") < 0.05
+    psis = later[(later["artifact"] == "check") & (later["parameter_name"] == "psi")]
+    assert len(psis) == 3 and psis["numeric_value"].max() < 0.25
+
+
+def test_refit_on_the_same_data_reproduces_the_definition(first: pd.DataFrame) -> None:
+    again = version_definition(make_blobs(), make_config(), first, request(setting="always"))
+    assert check(again, "decision") == "refit reproduced the stored definition"
+    assert definition_rows(again).empty and set(again["definition_version"]) == {1}
+
+
+def test_a_refit_on_new_data_keeps_ids_and_names_of_the_same_segments(first: pd.DataFrame) -> None:
+    later = version_definition(
+        make_blobs(seed=9),
+        make_config(),
+        first,
+        request(setting="always", as_of_month_end="2025-07-31"),
+    )
+    assert check(later, "decision") == "refit"
+    new = definition_rows(later)
+    assert set(new["definition_version"]) == {2}
+    assert cluster_names(new) == cluster_names(first)
+    lineage = new[new["artifact"] == "lineage"]
+    assert set(lineage["parameter_name"]) == {"kept"}
+
+
+def test_a_planted_shift_refits_under_auto(first: pd.DataFrame) -> None:
+    shifted = make_blobs(seed=9)
+    shifted["discount_share"] = shifted["discount_share"] + 0.3
+    later = version_definition(shifted, make_config(), first, request(as_of_month_end="2025-07-31"))
+    assert check(later, "decision") == "refit"
+    assert "segmentation__drift_psi_threshold" in check(later, "reason")
+
+
+def test_never_refuses_changed_features(first: pd.DataFrame) -> None:
+    config = make_config(features=make_config()["features"][:2])
+    with pytest.raises(ValueError, match="segmentation__refit is never"):
+        version_definition(make_blobs(), config, first, request(setting="never"))
