@@ -1,18 +1,28 @@
-"""Fit the behavioural clustering on a bounded sample of buyers; return its parameters as one table.
+"""The clustering definitions, versioned: a registry of fitted definitions and of every build's
+refit check (segmentation.definitions).
 
-Thin on purpose: the maths lives in segmentation.clustering (unit-tested). Every customer and
-every history period is assigned to its nearest centroid later, in SQL
-(int_customer_clusters_monthly), from the scaling and centroid rows this model writes. The
-features, their transforms and their naming words and traits come from the feature catalog seed
-(seeds/cluster_feature_catalog.csv), the only list of them.
+Incremental and never dropped by --full-refresh (full_refresh=False): each build replaces the
+rows of its own check month (the as-of month end, delete+insert), reads the definitions stored
+before it, and appends either a new definition (when the refit policy refits and the refit
+differs from the stored one) or only its check rows (decision, reason, drift). A rerun in the
+same month therefore writes the same rows. The fit itself is segmentation.clustering on
+int_cluster_training_sample (a bounded sample of buyers); features, transforms, naming words and
+traits come from seeds/cluster_feature_catalog.csv.
 """
 
-from segmentation.clustering import FEATURE_TEXT_KEYS, fit_segmentation_model
+from segmentation.clustering import FEATURE_TEXT_KEYS
+from segmentation.definitions import version_definition
 from segmentation.frames import to_pandas
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="check_month_end",
+        full_refresh=False,
+        on_schema_change="fail",
+    )
     catalog = to_pandas(dbt.ref("cluster_feature_catalog")).set_index("feature_name")
     features = dbt.config.get("cluster_features").split(",")
     specs = []
@@ -38,4 +48,20 @@ def model(dbt, session):
         "population_share": float(sample["buyer_share"].iloc[0]) if len(sample) else 1.0,
         "name_min_customers": int(dbt.config.get("persona_min_customers")),
     }
-    return fit_segmentation_model(sample[["customer_id", *features]], config)
+    requested = to_pandas(dbt.ref("int_cluster_refit_request")).iloc[0]
+    as_of = requested["as_of_month_end"]
+    stored = None
+    if dbt.is_incremental:
+        stored = session.execute(
+            f"select * from {dbt.this} where check_month_end <> ?", [as_of]
+        ).df()
+    request = {
+        "setting": dbt.config.get("refit"),
+        "as_of_month_end": as_of,
+        "interval_months": int(dbt.config.get("refit_interval_months")),
+        "full_refresh": bool(requested["is_full_refresh"]),
+        "psi_threshold": float(dbt.config.get("drift_psi_threshold")),
+        "reassigned_threshold": float(dbt.config.get("drift_reassigned_share")),
+        "match_max_distance": float(dbt.config.get("cluster_match_max_distance")),
+    }
+    return version_definition(sample[["customer_id", *features]], config, stored, request)

@@ -1,9 +1,9 @@
 {% macro segmentation_fitted_centroid_ids() %}
-    {#- The centroid ids of the fitted model (centroid rows of segmentation_cluster_model), in
+    {#- The centroid ids of the fitted model (centroid rows of int_cluster_definition, the definition in force), in
         order, read when a model runs (the Python model is built by then); [0] as a placeholder
         while parsing or before the model exists (as when linting an empty database). -#}
     {%- set centroid_ids = [] -%}
-    {%- set model = ref('segmentation_cluster_model') -%}
+    {%- set model = ref('int_cluster_definition') -%}
     {%- if execute and adapter.get_relation(
         database=model.database, schema=model.schema, identifier=model.identifier
     ) is not none -%}

@@ -89,6 +89,12 @@
         {%- endif -%}
         {{ return({'value': value | list, 'problem': none}) }}
 
+    {%- elif kind == 'choice' -%}
+        {%- if value is not string or value not in rule['allowed'] -%}
+            {{ return(rejected) }}
+        {%- endif -%}
+        {{ return({'value': value, 'problem': none}) }}
+
     {%- elif kind == 'boolean' -%}
         {%- if not is_bool -%}
             {{ return(rejected) }}
@@ -180,6 +186,8 @@
         {%- set text = "an SQL identifier (letters, digits, underscores)" -%}
     {%- elif kind == 'feature_list' -%}
         {%- set text = "a list of at least two distinct features from: " ~ (rule['allowed'] | join(', ')) -%}
+    {%- elif kind == 'choice' -%}
+        {%- set text = "one of " ~ (rule['allowed'] | join(', ')) -%}
     {%- elif kind == 'boolean' -%}
         {%- set text = "true or false" -%}
     {%- elif kind == 'segment_list' -%}

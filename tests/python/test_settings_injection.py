@@ -82,13 +82,14 @@ def test_the_check_accepts_good_values(tmp_path: Path) -> None:
     """The hostile values are rejected because they are hostile: the same run accepts values of
     the right shape (so the test above cannot pass by rejecting everything)."""
     results = check_settings(
-        tmp_path, ["seeds/demo", 3, "2025-01-31", ["recency_days", "frequency"]]
+        tmp_path, ["seeds/demo", 3, "2025-01-31", ["recency_days", "frequency"], "never"]
     )
     accepted = {(r["var"], json.dumps(r["value"])) for r in results if r["accepted"]}
     assert ("segmentation__source_dir", '"seeds/demo"') in accepted
     assert ("segmentation__k_min", "3") in accepted
     assert ("segmentation__as_of_date", '"2025-01-31"') in accepted
     assert ("segmentation__cluster_features", '["recency_days", "frequency"]') in accepted
+    assert ("segmentation__refit", '"never"') in accepted
 
 
 SQL_DIRS = ["models", "macros", "tests", "analyses", "python_models"]
@@ -139,6 +140,7 @@ END_TO_END = {
     "segment_list": ["rfm:Champions'); drop table main_marts.dim_customers; --"],
     "timestamp_formats": ["%Y-%m-%d'); drop table main_marts.dim_customers; --"],
     "status_map": {"delivered'); drop table main_marts.dim_customers; --": "completed"},
+    "choice": "auto'; drop table main_marts.dim_customers; --",
 }
 
 

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
 
 -- Every customer at every period end in one cluster segment: a buyer (a completed order to date)
 -- in the cluster of the nearest fitted centroid (Euclidean distance in the scaled feature
@@ -7,6 +14,11 @@
 -- prospects segment (not clustered). Scoring runs here in SQL, so it scales with the warehouse
 -- and history uses the same definitions as the fit: one pass over the customer-months with a
 -- distance column per centroid, no cross join or window.
+-- Point in time (incremental): each month end is scored once, with the definition in force when
+-- it is first built (int_cluster_definition), and keeps its definition_version; a normal build
+-- rescores the last stored month (the open period of the last build) and appends the months
+-- after it, so a refit changes no past month; --full-refresh rescores every month with the
+-- definition in force now.
 {%- set features = segmentation_setting('cluster_features') %}
 {#- One distance column per fitted centroid and an arg-min over them, instead of a cross join of
     every customer-month with every centroid ranked by a window. #}
@@ -18,6 +30,9 @@ with
 
 features as (
     select * from {{ ref('int_cluster_features_monthly') }}
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
 ),
 
 scaling as (
@@ -29,7 +44,7 @@ clusters as (
 ),
 
 artifacts as (
-    select * from {{ ref('segmentation_cluster_model') }}
+    select * from {{ ref('int_cluster_definition') }}
 ),
 
 centroids as (
@@ -137,7 +152,9 @@ assigned as (
         nearest.period_month_end,
         clusters.cluster_id,
         clusters.cluster_name as cluster_segment,
-        case when nearest.is_buyer then nearest.distance_to_centroid end as distance_to_centroid
+        clusters.cluster_rank,
+        case when nearest.is_buyer then nearest.distance_to_centroid end as distance_to_centroid,
+        clusters.definition_version
     from nearest
     inner join centroids
         on nearest.centroid_id = centroids.centroid_id

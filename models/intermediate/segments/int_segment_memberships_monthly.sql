@@ -38,7 +38,7 @@ memberships as (
         period_month_end,
         'cluster' as segmentation,
         cluster_segment as segment,
-        cluster_id as segment_rank
+        cluster_rank as segment_rank
     from clusters
 
     union all

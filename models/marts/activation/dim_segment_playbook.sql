@@ -66,7 +66,7 @@ keyed_segments as (
     left join clusters
         on
             observed_segments.segmentation = 'cluster'
-            and observed_segments.segment_rank = clusters.cluster_id
+            and observed_segments.segment_rank = clusters.cluster_rank
     left join composite_lifecycles
         on
             observed_segments.segmentation = 'composite'

@@ -273,7 +273,7 @@ described as (
     left join centroids
         on
             shares.segmentation = 'cluster'
-            and shares.segment_rank = centroids.cluster_id
+            and shares.segment_rank = centroids.cluster_rank
     left join potential_rules
         on
             shares.segmentation = 'potential'

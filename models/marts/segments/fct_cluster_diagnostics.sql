@@ -7,7 +7,7 @@
 with
 
 artifacts as (
-    select * from {{ ref('segmentation_cluster_model') }}
+    select * from {{ ref('int_cluster_definition') }}
 ),
 
 candidates as (
