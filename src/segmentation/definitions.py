@@ -324,6 +324,8 @@ def _bins_frame(rows: pd.DataFrame) -> pd.DataFrame:
         aggfunc="first",
         dropna=False,
     ).reset_index()
+    # pivot_table with dropna=False spans every (feature, bin) pair: keep the bins each has
+    wide = wide[wide["bin_share"].notna()]
     return pd.DataFrame(
         {
             "feature_name": wide["feature_name"].astype(str),
@@ -331,7 +333,7 @@ def _bins_frame(rows: pd.DataFrame) -> pd.DataFrame:
             "upper_edge": wide["bin_upper_edge"].astype(float),
             "share": wide["bin_share"].astype(float),
         }
-    )
+    ).reset_index(drop=True)
 
 
 def _cluster_profiles(
@@ -412,7 +414,11 @@ def _remap(
 
     merge_text = out["artifact"].isin(["merge", "summary"])
     out.loc[merge_text, "text_value"] = out.loc[merge_text, "text_value"].map(renumber)
+    names = out[(out["artifact"] == "cluster") & (out["parameter_name"] == "cluster_name")]
     for stable_id, name in keep_names.items():
+        taken = names[(names["cluster_id"] != stable_id) & (names["text_value"] == name)]
+        if len(taken):  # another cluster of this fit carries the name now: names stay unique
+            continue
         is_name = (
             (out["artifact"] == "cluster")
             & (out["cluster_id"] == stable_id)
@@ -596,6 +602,14 @@ def version_definition(
             "numeric_value": float(len(sample)),
         },
     ]
+    if meta is not None:
+        checks.append(
+            {
+                "artifact": "check",
+                "parameter_name": "checked_definition_version",
+                "numeric_value": float(meta["definition_version"]),
+            }
+        )
     if reassigned is not None:
         checks.append(
             {"artifact": "check", "parameter_name": "reassigned_share", "numeric_value": reassigned}

@@ -65,6 +65,12 @@ def test_ties_make_fewer_bins_and_nulls_their_own() -> None:
     assert bins.loc[bins["bin"] == 0, "share"].iloc[0] == pytest.approx(0.04)
     assert len(bins) < 12
     assert population_stability(values, bins)["x"] == pytest.approx(0.0, abs=1e-12)
+    # features with different numbers of bins side by side: each keeps its own bins
+    rng = np.random.default_rng(1)
+    both = values.assign(y=rng.normal(0, 1, len(values)))
+    result = population_stability(both, feature_bins(both, ["x", "y"]))
+    assert set(result) == {"x", "y"}
+    assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.values())
 
 
 def test_match_clusters_recovers_a_permutation_and_records_births_and_merges() -> None:
@@ -169,7 +175,8 @@ def test_unchanged_data_keeps_the_definition(first: pd.DataFrame) -> None:
     assert set(later["definition_version"]) == {1}
     assert check(later, "reassigned_share") < 0.05
     psis = later[(later["artifact"] == "check") & (later["parameter_name"] == "psi")]
-    assert len(psis) == 3 and psis["numeric_value"].max() < 0.25
+    assert len(psis) == 3 and psis["numeric_value"].notna().all()
+    assert psis["numeric_value"].max() < 0.25
 
 
 def test_refit_on_the_same_data_reproduces_the_definition(first: pd.DataFrame) -> None:
@@ -205,3 +212,16 @@ def test_never_refuses_changed_features(first: pd.DataFrame) -> None:
     config = make_config(features=make_config()["features"][:2])
     with pytest.raises(ValueError, match="segmentation__refit is never"):
         version_definition(make_blobs(), config, first, request(setting="never"))
+
+
+def test_drift_is_measured_on_features_with_ties_after_a_round_trip() -> None:
+    """Features with fewer bins (ties at zero) next to continuous ones: the bins stored in the
+    registry are read back per feature, so every feature gets a PSI (none is null)."""
+    sample = make_blobs()
+    sample.loc[sample.index % 5 != 0, "discount_share"] = 0.0
+    stored = version_definition(sample, make_config(), None, request())
+    later = version_definition(sample, make_config(), stored, request(as_of_month_end="2025-07-31"))
+    psis = later[(later["artifact"] == "check") & (later["parameter_name"] == "psi")]
+    assert set(psis["feature_name"]) == {"monetary", "frequency", "discount_share"}
+    assert psis["numeric_value"].notna().all()
+    assert psis["numeric_value"].max() == pytest.approx(0.0, abs=1e-12)

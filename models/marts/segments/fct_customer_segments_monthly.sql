@@ -26,7 +26,7 @@ customer_segments as (
         features.period_month_end,
         features.period_end_date,
         features.is_current_period,
-        -- segments, each with its rank (1 = most valuable; clusters are ranked by cluster_id)
+        -- segments, each with its rank (1 = most valuable; clusters by cluster_rank)
         composite.r_score,
         composite.f_score,
         composite.m_score,
@@ -34,6 +34,7 @@ customer_segments as (
         composite.rfm_segment_rank,
         clusters.cluster_id,
         clusters.cluster_segment,
+        clusters.definition_version as cluster_definition_version,
         composite.value_tier,
         {{ segmentation_value_tier_rank('composite.value_tier') }} as value_tier_rank,
         composite.lifecycle_stage,
