@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_clustering import make_blobs, make_config
 
 from segmentation.definitions import (
     decide_refit,
@@ -18,7 +19,6 @@ from segmentation.definitions import (
     reassigned_share,
     version_definition,
 )
-from test_clustering import make_blobs, make_config
 
 AS_OF = "2025-06-30"
 

@@ -14,6 +14,7 @@ imputed as (
     select
         customer_id,
         period_month_end,
+        period_end_date,
         is_current_period,
         frequency_to_date > 0 as is_buyer,
         coalesce(recency_days, tenure_days, 0) as recency_days,

@@ -16,8 +16,8 @@
 -- distance column per centroid, no cross join or window.
 -- Point in time (incremental): each month end is scored once, with the definition in force when
 -- it is first built (int_cluster_definition), and keeps its definition_version; a normal build
--- rescores the last stored month (the open period of the last build) and appends the months
--- after it, so a refit changes no past month; --full-refresh rescores every month with the
+-- rescores the last stored month only when it was an open period (the last build's as-of date
+-- fell before its month end) and appends the months after it, so a refit changes no past month; --full-refresh rescores every month with the
 -- definition in force now.
 {%- set features = segmentation_setting('cluster_features') %}
 {#- One distance column per fitted centroid and an arg-min over them, instead of a cross join of
@@ -31,7 +31,13 @@ with
 features as (
     select * from {{ ref('int_cluster_features_monthly') }}
     {%- if is_incremental() %}
-    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    -- the months after the last stored one, and the last stored one itself when it was an open
+    -- period (it ended on an as-of date before its month end)
+    where period_month_end > (select max(stored.period_month_end) from {{ this }} as stored)
+        or period_month_end = (
+            select max(stored.period_month_end) from {{ this }} as stored
+            where stored.period_end_date < stored.period_month_end
+        )
     {%- endif %}
 ),
 
@@ -94,6 +100,7 @@ scaled as (
         {% endfor %}
         features.customer_id,
         features.period_month_end,
+        features.period_end_date,
         features.is_buyer
     from features
     cross join scaling_wide
@@ -125,6 +132,7 @@ distances as (
         {% endfor %}
         scaled.customer_id,
         scaled.period_month_end,
+        scaled.period_end_date,
         scaled.is_buyer
     from scaled
     cross join centroids_wide
@@ -134,6 +142,7 @@ nearest as (
     select
         customer_id,
         period_month_end,
+        period_end_date,
         is_buyer,
         sqrt(least({{ distance_columns | join(', ') }})) as distance_to_centroid,
         -- the nearest centroid; on a tie the lower centroid_id
@@ -150,6 +159,7 @@ assigned as (
     select
         nearest.customer_id,
         nearest.period_month_end,
+        nearest.period_end_date,
         clusters.cluster_id,
         clusters.cluster_name as cluster_segment,
         clusters.cluster_rank,
