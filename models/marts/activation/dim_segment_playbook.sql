@@ -5,7 +5,8 @@
 --   composite: the segment's lifecycle stage (composite names are generated, but the merge keeps
 --     lifecycle as its last level, so every composite segment has one lifecycle stage except the
 --     catch-all mixes: those use 'mixed');
---   cluster: the cluster's defining trait (int_cluster_centroids.defining_trait: the catalog trait
+--   cluster: the cluster's defining trait (the defining_trait of the newest definition holding
+--     the segment's name, segmentation_cluster_model: the catalog trait
 --     of the feature that sets the cluster apart most, 'typical' when none, 'prospect' for the
 --     prospects segment), so clusters with different defining traits get different rows.
 -- A segment without a playbook row has null objective and has_playbook false, and the test
@@ -24,8 +25,35 @@ composite as (
     select * from {{ ref('int_customer_composite_monthly') }}
 ),
 
+cluster_registry as (
+    select * from {{ ref('segmentation_cluster_model') }}
+),
+
+cluster_definitions as (
+    -- every cluster of every definition: the history holds the segments of past definitions too
+    select
+        definition_version,
+        cluster_id,
+        max(case when parameter_name = 'cluster_name' then text_value end) as cluster_name,
+        max(case when parameter_name = 'defining_trait' then text_value end) as defining_trait
+    from cluster_registry
+    where artifact = 'cluster'
+    group by definition_version, cluster_id
+),
+
 clusters as (
-    select * from {{ ref('int_cluster_centroids') }}
+    -- one row per cluster name: a name kept across definitions takes the newest one's trait
+    select
+        cluster_name,
+        defining_trait
+    from (
+        select
+            cluster_name,
+            defining_trait,
+            row_number() over (partition by cluster_name order by definition_version desc) as recency
+        from cluster_definitions
+    ) as named
+    where recency = 1
 ),
 
 observed_segments as (
@@ -66,7 +94,7 @@ keyed_segments as (
     left join clusters
         on
             observed_segments.segmentation = 'cluster'
-            and observed_segments.segment_rank = clusters.cluster_rank
+            and observed_segments.segment = clusters.cluster_name
     left join composite_lifecycles
         on
             observed_segments.segmentation = 'composite'
