@@ -34,7 +34,7 @@ def _majority_personas(warehouse: DbtResult) -> pd.DataFrame:
 
 def test_sql_assignment_agrees_with_the_fitted_model(demo_warehouse: DbtResult) -> None:
     sample = demo_warehouse.frame("select * from main_intermediate.int_cluster_training_sample")
-    artifacts = demo_warehouse.frame("select * from main_intermediate.segmentation_cluster_model")
+    artifacts = demo_warehouse.frame("select * from main_intermediate.int_cluster_definition")
     features = list(
         artifacts.loc[artifacts["artifact"] == "scaling", "feature_name"].drop_duplicates()
     )

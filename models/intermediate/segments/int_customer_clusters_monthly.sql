@@ -17,8 +17,8 @@
 -- Point in time (incremental): each month end is scored once, with the definition in force when
 -- it is first built (int_cluster_definition), and keeps its definition_version; a normal build
 -- rescores the last stored month only when it was an open period (the last build's as-of date
--- fell before its month end) and appends the months after it, so a refit changes no past month; --full-refresh rescores every month with the
--- definition in force now.
+-- fell before its month end) and appends the months after it, so a refit changes no past
+-- month; --full-refresh rescores every month with the definition in force now.
 {%- set features = segmentation_setting('cluster_features') %}
 {#- One distance column per fitted centroid and an arg-min over them, instead of a cross join of
     every customer-month with every centroid ranked by a window. #}

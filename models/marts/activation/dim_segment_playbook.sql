@@ -38,7 +38,7 @@ cluster_definitions as (
         max(case when parameter_name = 'defining_trait' then text_value end) as defining_trait
     from cluster_registry
     where artifact = 'cluster'
-    group by definition_version, cluster_id
+    group by 1, 2
 ),
 
 clusters as (

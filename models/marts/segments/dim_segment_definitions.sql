@@ -18,10 +18,12 @@ fitted as (
             as cluster_features,
         max(case when artifact = 'definition' and parameter_name = 'config_fingerprint' then text_value end)
             as settings_fingerprint,
-        cast(max(case when artifact = 'summary' and parameter_name = 'chosen_k' then numeric_value end)
-            as {{ dbt.type_int() }}) as chosen_k,
-        cast(max(case when artifact = 'summary' and parameter_name = 'clusters' then numeric_value end)
-            as {{ dbt.type_int() }}) as clusters,
+        cast(
+            max(case when artifact = 'summary' and parameter_name = 'chosen_k' then numeric_value end) as {{ dbt.type_int() }}
+        ) as chosen_k,
+        cast(
+            max(case when artifact = 'summary' and parameter_name = 'clusters' then numeric_value end) as {{ dbt.type_int() }}
+        ) as clusters,
         max(case when artifact = 'summary' and parameter_name = 'training_rows' then numeric_value end)
             as training_customers
     from registry

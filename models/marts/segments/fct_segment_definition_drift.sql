@@ -33,8 +33,9 @@ decisions as (
     select
         check_month_end,
         max(definition_version) as definition_version,
-        cast(max(case when parameter_name = 'checked_definition_version' then numeric_value end)
-            as {{ dbt.type_bigint() }}) as checked_definition_version,
+        cast(
+            max(case when parameter_name = 'checked_definition_version' then numeric_value end) as {{ dbt.type_bigint() }}
+        ) as checked_definition_version,
         max(case when parameter_name = 'decision' then text_value end) as refit_decision,
         max(case when parameter_name = 'reason' then text_value end) as refit_reason,
         max(case when parameter_name = 'refit_setting' then text_value end) as refit_setting,
