@@ -61,7 +61,9 @@ def key_columns(unique_key: str | list[str] | None) -> list[str]:
 
 def incremental_model_problems(manifest: dict) -> list[str]:
     """What an incremental model lacks: a unique key, on_schema_change='fail', and a test of
-    exactly that key (unique on the column, or unique_combination_of_columns on the columns)."""
+    exactly that key (unique on the column, or unique_combination_of_columns on the columns).
+    With incremental_strategy delete+insert the key is a partition (every row of the key is
+    replaced), so the uniqueness test must be of a row key that holds the partition key."""
     problems = []
     tested_keys: dict[str, list[set[str]]] = {}
     for node in manifest["nodes"].values():
@@ -79,6 +81,9 @@ def incremental_model_problems(manifest: dict) -> list[str]:
         key = key_columns(node["config"].get("unique_key"))
         if not key:
             problems.append(f"{unique_id}: no unique_key")
+        elif node["config"].get("incremental_strategy") == "delete+insert":
+            if not any(set(key) <= tested for tested in tested_keys.get(unique_id, [])):
+                problems.append(f"{unique_id}: no uniqueness test of a row key holding {key}")
         elif set(key) not in tested_keys.get(unique_id, []):
             problems.append(f"{unique_id}: no uniqueness test of its unique_key {key}")
         if node["config"].get("on_schema_change") != "fail":
@@ -110,9 +115,20 @@ def test_the_incremental_check_finds_a_model_without_protection(
     manifest["nodes"]["model.segmentation.bare"] = bare
     keyed = {**bare, "config": {**bare["config"], "unique_key": ["a", "b"]}}
     manifest["nodes"]["model.segmentation.keyed"] = keyed
+    partitioned = {
+        **bare,
+        "config": {
+            "materialized": "incremental",
+            "incremental_strategy": "delete+insert",
+            "unique_key": "month",
+            "on_schema_change": "fail",
+        },
+    }
+    manifest["nodes"]["model.segmentation.partitioned"] = partitioned
     assert incremental_model_problems(manifest) == [
         "model.segmentation.bare: no unique_key",
         "model.segmentation.bare: on_schema_change='ignore', not 'fail'",
         "model.segmentation.keyed: no uniqueness test of its unique_key ['a', 'b']",
         "model.segmentation.keyed: on_schema_change='ignore', not 'fail'",
+        "model.segmentation.partitioned: no uniqueness test of a row key holding ['month']",
     ]
