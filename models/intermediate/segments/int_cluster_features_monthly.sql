@@ -1,13 +1,25 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
 
 -- The clustering features of every customer at every period end, with nulls replaced by what
 -- they mean: a customer who never ordered has recency = tenure, zero spend, zero rates.
 -- Training (Python) and assignment (SQL) both read this model, so they see the same values.
 -- Only buyers (is_buyer: a completed order to date) are clustered; the others are Prospects.
+-- Incremental: a row depends only on its own customer-month, so a build recomputes the last
+-- stored month (it may have been an open period) and adds the months after it.
 with
 
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
 ),
 
 imputed as (

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
 
 -- RFM scores 1-5 (5 best) and the named RFM segment of every customer at every period end.
 -- score = 1 + floor(5 * percent_rank), capped at 5, where percent_rank is the share of the other
@@ -6,10 +13,16 @@
 -- scores. Customers with a completed order (ever) are scored; the others are Prospects.
 -- The named segment comes from the R x FM grid of rfm_segment_rules: recency against the
 -- combined frequency-and-monetary score FM = round-half-up((F + M) / 2), so spend counts.
+-- Incremental: scores rank customers within their own month, so a build scores only the last
+-- stored month (it may have been an open period) and the months after it; past months keep the
+-- rules they were scored with, and --full-refresh rescores every month with today's rules.
 with
 
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
 ),
 
 rules as (
