@@ -13,7 +13,6 @@ from warehouse_checks import mart_differences, vars_text
 from conftest import PLANTED_SALT, DbtResult, run_dbt
 from segmentation.publishing import default_build_path
 
-
 # Views of the build's own invocation, not of the data: int_cluster_refit_request holds whether
 # the run was asked for --full-refresh (what the clustering registry's refit policy reads).
 INVOCATION = {"int_cluster_refit_request"}
