@@ -12,7 +12,7 @@ from segmentation import clustering
 
 CATALOG = pd.read_csv(PROJECT_DIR / "seeds" / "cluster_feature_catalog.csv", dtype=str)
 TEXT_COLUMNS = ["word_above", "word_below", "trait_above", "trait_below"]
-KEYS = {"customer_id", "period_month_end", "is_current_period", "is_buyer"}
+KEYS = {"customer_id", "period_month_end", "period_end_date", "is_current_period", "is_buyer"}
 
 
 def _missing_words(features: list[str]) -> list[str]:
