@@ -33,12 +33,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
+
+from segmentation.clustering import (
+    ARTIFACT_DTYPES,
+    _scaler_from_artifacts,
+    apply_scaler,
+    fit_segmentation_model,
+    validate_config,
+)
 
 REFIT_SETTINGS = ("auto", "always", "never")
 N_BINS = 10
@@ -124,8 +134,6 @@ def reassigned_share(X: np.ndarray, centroids: np.ndarray, seed: int, max_iter: 
     k on them, started from the stored ``centroids``: 0 when today's customers still sit around the
     stored centroids, large when the structure moved. Refitted centroids are matched to the stored
     ones (Hungarian, squared distance) before the assignments are compared."""
-    from sklearn.cluster import KMeans
-
     X = np.asarray(X, dtype=float)
     centroids = np.asarray(centroids, dtype=float)
     k = centroids.shape[0]
@@ -287,8 +295,6 @@ def fit_fingerprint(config: Mapping[str, Any]) -> str:
 
 
 def _rows(records: list[dict[str, Any]]) -> pd.DataFrame:
-    from segmentation.clustering import ARTIFACT_DTYPES
-
     frame = pd.DataFrame(records, columns=list(ARTIFACT_DTYPES))
     return frame.astype(ARTIFACT_DTYPES)
 
@@ -383,8 +389,6 @@ def _remap(
 ) -> pd.DataFrame:
     """Artifacts with stable cluster ids (and stored names where a cluster was kept); the value
     order of this fit stays in a 'cluster_rank' row per cluster."""
-    import re
-
     out = artifacts.copy()
     ranks = []
     for fitted_id in sorted(mapping):
@@ -443,13 +447,6 @@ def version_definition(
     as_of_month_end, interval_months, full_refresh, psi_threshold, reassigned_threshold,
     match_max_distance. Columns: the artifact columns, then REGISTRY_COLUMNS.
     """
-    from segmentation.clustering import (
-        _scaler_from_artifacts,
-        apply_scaler,
-        fit_segmentation_model,
-        validate_config,
-    )
-
     cfg = validate_config(config)
     names = [f["name"] for f in cfg["features"]]
     fingerprint = fit_fingerprint(config)
@@ -633,6 +630,4 @@ def version_definition(
     result = pd.concat(appended, ignore_index=True)
     result["check_month_end"] = as_of
     result["definition_version"] = result["definition_version"].astype("int64")
-    from segmentation.clustering import ARTIFACT_DTYPES
-
     return result[[*ARTIFACT_DTYPES, *REGISTRY_COLUMNS]]
