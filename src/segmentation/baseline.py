@@ -5,8 +5,9 @@ the core of the job the way an analyst would in a notebook, with vectorised grou
 
 * RFM per customer at every month end (the last period ends on the as-of date): recency in days
   since the last completed order, frequency = completed orders, monetary = net revenue;
-* scores 1-5 per month as in the warehouse, ``1 + floor(5 * percent_rank)`` capped at 5 among
-  customers with a completed order, and the named segment from ``seeds/rfm_segment_rules.csv``;
+* scores 1-5 per month as in the warehouse (``segmentation_rfm_score``: the worst value 1, the
+  best 5, the others by mid-rank quintile) among customers with a completed order, and the
+  named segment from ``seeds/rfm_segment_rules.csv``;
 * k-means (scikit-learn) on the nine default clustering features, k from 3 to 8 chosen by
   silhouette on a bounded sample (at most 50,000 current-period customers, drawn with a fixed
   seed from the rows in customer-id order), then every customer-month assigned to its nearest
@@ -177,11 +178,19 @@ def monthly_history(
 
 
 def _score(values: pd.Series, periods: pd.Series, ascending: bool) -> pd.Series:
-    """``1 + floor(5 * percent_rank)`` capped at 5 within each period; ties share a score."""
-    rank = values.groupby(periods).rank(method="min", ascending=ascending)
+    """RFM score 1-5 within each period as in the warehouse (``segmentation_rfm_score``): the
+    worst value scores 1 and the best 5, however many customers share them, the others
+    ``1 + floor(5 * (worse + tied / 2) / scored)``; ties share a score; when all share one value,
+    recency scores 5 and frequency and monetary 1."""
+    worse = values.groupby(periods).rank(method="min", ascending=ascending) - 1
+    tied = values.groupby([periods, values]).transform("size")
     count = values.groupby(periods).transform("size")
-    percent_rank = ((rank - 1) / (count - 1)).where(count > 1, 0.0)
-    return np.minimum(5, 1 + np.floor(5 * percent_rank)).astype("int64")
+    middle = np.minimum(5, 1 + np.floor(5 * (worse + tied / 2) / count))
+    all_tied = 5 if not ascending else 1  # recency (descending): nobody bought more recently
+    score = np.where(
+        tied == count, all_tied, np.where(worse == 0, 1, np.where(worse + tied == count, 5, middle))
+    )
+    return pd.Series(score, index=values.index).astype("int64")
 
 
 def segment_lookup(rules_csv: str | Path = RULES_CSV) -> tuple[np.ndarray, str]:

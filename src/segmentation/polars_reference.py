@@ -17,8 +17,9 @@ checks that the two give the same rows:
   to cents where money; recency = days from the last completed order to the period end,
   frequency = completed orders, monetary = net revenue, tenure = days since signup;
 * R, F and M scores per month among customers with a completed order,
-  ``1 + floor(5 * percent_rank)`` capped at 5 (ties share the lower score; recency ranked
-  descending), and the named segment from ``seeds/rfm_segment_rules.csv`` (R x FM grid);
+  ``segmentation_rfm_score`` (the worst value 1, the best 5, the others by their tie group's
+  mid-rank quintile; ties share a score; recency ranked descending), and the named segment
+  from ``seeds/rfm_segment_rules.csv`` (R x FM grid);
   customers without a completed order are Prospects;
 * k-means (scikit-learn, the same ``fit_kmeans`` as the baseline) on the nine default clustering
   features of the current period, k 3-8 by silhouette on a seeded sample of at most 50,000
@@ -188,14 +189,28 @@ def monthly_history(
 
 
 def _score(column: str, descending: bool) -> pl.Expr:
-    """``1 + floor(5 * percent_rank)`` capped at 5 within each month among scored rows (the
-    others are null); ties share a score."""
+    """RFM score 1-5 within each month among scored rows, as in the warehouse
+    (``segmentation_rfm_score``): the worst value scores 1 and the best 5, however many customers
+    share them, the others ``1 + floor(5 * (worse + tied / 2) / scored)``; the rows of customers
+    without an order are null; ties share a score; when all share one value, recency scores 5
+    and frequency and monetary 1."""
     scored = pl.col("frequency") > 0
     values = pl.when(scored).then(pl.col(column))
-    rank = values.rank(method="min", descending=descending).over("month").cast(pl.Float64)
+    worse = values.rank(method="min", descending=descending).over("month").cast(pl.Float64) - 1
+    tied = pl.len().over("month", column, scored).cast(pl.Float64)
     count = scored.sum().over("month").cast(pl.Float64)
-    percent_rank = pl.when(count > 1).then((rank - 1) / (count - 1)).otherwise(0.0)
-    score = pl.min_horizontal(pl.lit(5.0), 1 + (5 * percent_rank).floor()).cast(pl.Int64)
+    middle = pl.min_horizontal(pl.lit(5.0), 1 + (5 * (worse + tied / 2) / count).floor())
+    all_tied = 5.0 if descending else 1.0  # recency: nobody bought more recently
+    score = (
+        pl.when(tied == count)
+        .then(pl.lit(all_tied))
+        .when(worse == 0)
+        .then(pl.lit(1.0))
+        .when(worse + tied == count)
+        .then(pl.lit(5.0))
+        .otherwise(middle)
+        .cast(pl.Int64)
+    )
     return pl.when(scored).then(score)
 
 

@@ -167,8 +167,9 @@ def test_persona_quotes_the_figures_of_its_own_row(demo_warehouse: DbtResult) ->
     assert len(rows) > 20
     for persona, customers, share, revenue in rows:
         # each printed figure is the row's value rounded (0.05 for one decimal)
-        assert persona.startswith(f"{customers:,} customers (")
-        assert abs(_number_after(persona, " customers (") - 100 * share) <= 0.05 + 1e-9
+        noun = "customer" if customers == 1 else "customers"
+        assert persona.startswith(f"{customers:,} {noun} (")
+        assert abs(_number_after(persona, f" {noun} (") - 100 * share) <= 0.05 + 1e-9
         if revenue is not None:
             assert abs(_number_after(persona, "of all) with ") - 100 * revenue) <= 0.05 + 1e-9
 

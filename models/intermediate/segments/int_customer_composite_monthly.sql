@@ -1,17 +1,19 @@
 {{ config(materialized='table') }}
 
--- The composite segment: one segment per customer and period combining three axes, merged so
--- that it never over-splits. Axes: value tier (net revenue to date among buyers of the period:
--- top 20% high, next 30% mid, rest low; none for prospects), lifecycle stage (from the RFM
--- segment) and engagement. A cell under segmentation__min_segment_share of the current customers
--- is merged into its value x lifecycle cell, then into its lifecycle stage, then into "Other
--- customers"; past segmentation__composite_max_segments, the smallest segments are merged into
--- "Other customers" too, and when "Other customers" itself is under the share, the smallest other
--- segment joins it, so that no segment stays under the share. The merge map is decided on the
--- current period and applied to every period, so a segment means the same thing all through the
--- history. Ranks mean value: each cell has an order (value tier, then lifecycle, then engagement)
--- and a merged segment is ranked by the customer-weighted mean order of the cells it holds
--- (customer-months of the whole history), not by its best cell.
+-- The composite segment: one segment per customer and period combining three axes, merged so that
+-- it never over-splits. Axes: value tier (net revenue to date among buyers of the period: top 20%
+-- high, next 30% mid, rest low; none for prospects), lifecycle stage (from the RFM segment) and
+-- engagement (unknown, and left out of the names, in the periods before the first engagement event:
+-- without an engagement source nobody is called disengaged). A cell under
+-- segmentation__min_segment_share of the current customers is merged into its value x lifecycle
+-- cell, then into its lifecycle stage, then into "Other customers"; past
+-- segmentation__composite_max_segments, the smallest segments are merged into "Other customers"
+-- too, and when "Other customers" itself is under the share, the smallest other segment joins it,
+-- so that no segment stays under the share. The merge map is decided on the current period and
+-- applied to every period, so a segment means the same thing all through the history. Ranks mean
+-- value: each cell has an order (value tier, then lifecycle, then engagement) and a merged segment
+-- is ranked by the customer-weighted mean order of the cells it holds (customer-months of the whole
+-- history), not by its best cell.
 {%- set min_share = segmentation_setting('min_segment_share') %}
 {%- set max_segments = segmentation_setting('composite_max_segments') %}
 
@@ -23,6 +25,15 @@ features as (
 
 rfm as (
     select * from {{ ref('int_customer_rfm_scored_monthly') }}
+),
+
+engagement_events as (
+    select * from {{ ref('stg_shop__engagement_events') }}
+),
+
+engagement_coverage as (
+    -- engagement is known from the first engagement event on (never without the source)
+    select min(occurred_at) as first_occurred_at from engagement_events
 ),
 
 value_ranked as (
@@ -61,6 +72,10 @@ axes as (
         rfm.rfm_segment_rank,
         case
             when
+                engagement_coverage.first_occurred_at is null
+                or cast(engagement_coverage.first_occurred_at as date) > value_ranked.period_month_end
+                then 'unknown'
+            when
                 coalesce(value_ranked.email_open_rate, 0) >= {{ segmentation_setting('engaged_open_rate') }}
                 or value_ranked.web_sessions_last_90_days + value_ranked.app_sessions_last_90_days
                 >= {{ segmentation_setting('engaged_sessions_90d') }}
@@ -72,6 +87,7 @@ axes as (
         on
             value_ranked.customer_id = rfm.customer_id
             and value_ranked.period_month_end = rfm.period_month_end
+    cross join engagement_coverage
 ),
 
 cells as (
@@ -131,13 +147,14 @@ named as (
         current_customers,
         customer_months,
         case
-            when keeps_cell and value_tier = 'none'
+            -- an unknown engagement adds no word: the cell is named like its value x lifecycle cell
+            when keeps_cell and value_tier = 'none' and engagement_level != 'unknown'
                 then {{ dbt.concat(["'Prospects · '", "engagement_level"]) }}
-            when keeps_cell
+            when keeps_cell and engagement_level != 'unknown'
                 then {{ dbt.concat(["value_label", "' · '", "lifecycle_label", "' · '", "engagement_level"]) }}
-            when keeps_value_lifecycle and value_tier = 'none'
+            when (keeps_cell or keeps_value_lifecycle) and value_tier = 'none'
                 then 'Prospects'
-            when keeps_value_lifecycle
+            when keeps_cell or keeps_value_lifecycle
                 then {{ dbt.concat(["value_label", "' · '", "lifecycle_label"]) }}
             when keeps_lifecycle
                 then {{ dbt.concat(["upper(substr(lifecycle_label, 1, 1))", "substr(lifecycle_label, 2)", "' (other)'"]) }}

@@ -8,9 +8,11 @@
 }}
 
 -- RFM scores 1-5 (5 best) and the named RFM segment of every customer at every period end.
--- score = 1 + floor(5 * percent_rank), capped at 5, where percent_rank is the share of the other
--- scored customers of that period with a strictly worse value: equal values always get equal
--- scores. Customers with a completed order (ever) are scored; the others are Prospects.
+-- segmentation_rfm_score: the worst value scores 1 and the best 5, however many customers share
+-- them, and the values in between by the quintile of their tie group's mid-rank; equal values
+-- always get equal scores; when all customers share one value, recency scores 5 (nobody bought
+-- more recently) and frequency and monetary 1 (nobody bought more). Customers with a completed
+-- order (ever) are scored; the others are Prospects.
 -- The named segment comes from the R x FM grid of rfm_segment_rules: recency against the
 -- combined frequency-and-monetary score FM = round-half-up((F + M) / 2), so spend counts.
 -- Incremental: scores rank customers within their own month, so a build scores only the last
@@ -31,20 +33,30 @@ rules as (
 
 ranked as (
     -- one pass over every customer-month: buyers are ranked among the buyers of their period
-    -- (the partition on is_buyer), no join back
+    -- (the partition on is_buyer), no join back; rank() - 1 counts the strictly worse values
     select
         customer_id,
         period_month_end,
         frequency_to_date > 0 as is_buyer,
-        percent_rank() over (
+        count(*) over (partition by period_month_end, frequency_to_date > 0) as scored_count,
+        rank() over (
             partition by period_month_end, frequency_to_date > 0 order by recency_days desc
-        ) as recency_percent_rank,
-        percent_rank() over (
+        ) - 1 as recency_worse_count,
+        count(*) over (
+            partition by period_month_end, frequency_to_date > 0, recency_days
+        ) as recency_tied_count,
+        rank() over (
             partition by period_month_end, frequency_to_date > 0 order by frequency asc
-        ) as frequency_percent_rank,
-        percent_rank() over (
+        ) - 1 as frequency_worse_count,
+        count(*) over (
+            partition by period_month_end, frequency_to_date > 0, frequency
+        ) as frequency_tied_count,
+        rank() over (
             partition by period_month_end, frequency_to_date > 0 order by monetary asc
-        ) as monetary_percent_rank
+        ) - 1 as monetary_worse_count,
+        count(*) over (
+            partition by period_month_end, frequency_to_date > 0, monetary
+        ) as monetary_tied_count
     from features
 ),
 
@@ -52,9 +64,15 @@ scored as (
     select
         customer_id,
         period_month_end,
-        case when is_buyer then cast(least(5, 1 + floor(5 * recency_percent_rank)) as integer) end as r_score,
-        case when is_buyer then cast(least(5, 1 + floor(5 * frequency_percent_rank)) as integer) end as f_score,
-        case when is_buyer then cast(least(5, 1 + floor(5 * monetary_percent_rank)) as integer) end as m_score
+        case
+            when is_buyer then {{ segmentation_rfm_score('recency_worse_count', 'recency_tied_count', 'scored_count', 5) }}
+        end as r_score,
+        case
+            when is_buyer then {{ segmentation_rfm_score('frequency_worse_count', 'frequency_tied_count', 'scored_count') }}
+        end as f_score,
+        case
+            when is_buyer then {{ segmentation_rfm_score('monetary_worse_count', 'monetary_tied_count', 'scored_count') }}
+        end as m_score
     from ranked
 ),
 
