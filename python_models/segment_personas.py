@@ -11,4 +11,8 @@ from segmentation.personas import write_personas
 def model(dbt, session):
     dbt.config(materialized="table")
     traits = to_pandas(dbt.ref("int_segment_traits"))
-    return write_personas(traits, int(dbt.config.get("min_customers")))
+    return write_personas(
+        traits,
+        int(dbt.config.get("min_customers")),
+        min_segment_share=float(dbt.config.get("min_segment_share")),
+    )

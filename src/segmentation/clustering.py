@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -27,6 +28,9 @@ MAX_SEED = 2**32 - 1
 SILHOUETTE_TIE_TOLERANCE = 0.01
 NAME_MIN_ABS_Z = 0.5
 NAME_MAX_FEATURES = 2
+# On small data the fewest customers behind a cluster name or persona is min_segment_share of all
+# customers, but never under this floor (see name_min_customers_for).
+SMALL_DATA_MIN_CUSTOMERS = 10
 DESCRIPTION_MAX_FEATURES = 4
 TYPICAL_NAME = "Typical customers"
 TYPICAL_TRAIT = "typical"
@@ -51,7 +55,7 @@ CONFIG_KEYS = (
 # Optional config keys and their defaults: the share of all customers that the clustered rows
 # (buyers) stand for, so that min_segment_share is a share of all customers.
 # name_min_customers: a cluster with fewer training customers is not described (no claim is made
-# from fewer customers).
+# from fewer customers); on small data the minimum is scaled down (name_min_customers_for).
 OPTIONAL_CONFIG_KEYS = {"population_share": 1.0, "name_min_customers": 1}
 SCALER_COLUMNS = ("feature_name", "transform", "fill_value", "center", "scale", "feature_order")
 K_CANDIDATE_COLUMNS = (
@@ -514,6 +518,35 @@ def _ranked_features(z: np.ndarray) -> list[list[int]]:
     ]
 
 
+def _name_words(name: str) -> frozenset[str]:
+    """The words of a cluster name as a set, case and punctuation aside: two names with the same
+    words in another order read as the same segment."""
+    return frozenset(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", name.lower()))
+
+
+def name_min_customers_for(configured: int, min_segment_count: float) -> int:
+    """The fewest customers behind a cluster name or persona: ``configured``
+    (segmentation__persona_min_customers), but on data so small that ``min_segment_count``
+    (min_segment_share of all customers, the smallest segment the clustering keeps) is under it,
+    that count, never under SMALL_DATA_MIN_CUSTOMERS, so a small shop's segments are named and
+    tiny clusters still are not."""
+    scaled = max(SMALL_DATA_MIN_CUSTOMERS, math.ceil(min_segment_count - 1e-9))
+    return int(min(configured, scaled))
+
+
+def naming_profile(profile_z: pd.DataFrame, original_d: pd.DataFrame) -> pd.DataFrame:
+    """The profile a name may use: a feature's z where the cluster also differs from all
+    clustered customers by NAME_MIN_ABS_Z sd or more in the feature's own units (``original_d``,
+    same shape) in the same direction, else 0. k-means sees transformed features (log of days,
+    of money), the personas the figures in days and money: a name from the transformed scale
+    alone ("Lapsed customers") could be one the persona, on days, cannot back ("Nothing sets
+    them apart")."""
+    z = profile_z.to_numpy(dtype="float64")
+    d = original_d.to_numpy(dtype="float64")
+    agrees = (np.abs(d) >= NAME_MIN_ABS_Z) & (np.sign(d) == np.sign(z))
+    return pd.DataFrame(np.where(agrees, z, 0.0), index=profile_z.index, columns=profile_z.columns)
+
+
 def _profile_matrix(centroids_z: pd.DataFrame) -> np.ndarray:
     z = centroids_z.to_numpy(dtype="float64")
     if not np.isfinite(z).all():
@@ -531,8 +564,9 @@ def name_clusters(
     largest |z| (at most 2 in the name, up to 4 in the description, only |z| >= 0.5), using
     `labels` (feature -> (word above average, word below average), the words of the feature
     catalog seed), else "high <feature>" / "low <feature>". Clusters with no such feature are
-    "Typical customers". Equal names are told apart by further distinguishing features, then by
-    a numeric suffix.
+    "Typical customers". Names with the same words (in any order: "Low-spending, small-basket" and
+    "Small-basket, low-spending" are one name to a reader) are told apart by further
+    distinguishing features, then by a numeric suffix.
     """
     features = [str(c) for c in centroids_z.columns]
     vocabulary = _feature_words(features, labels)
@@ -551,7 +585,8 @@ def name_clusters(
     depth = [min(NAME_MAX_FEATURES, len(r)) for r in ranked]
     while True:
         names = [name(i, d) for i, d in enumerate(depth)]
-        clashing = [i for i, n in enumerate(names) if names.count(n) > 1]
+        keys = [_name_words(n) for n in names]
+        clashing = [i for i, key in enumerate(keys) if keys.count(key) > 1]
         extendable = [i for i in clashing if depth[i] < len(ranked[i])]
         if not extendable:
             break
@@ -559,10 +594,12 @@ def name_clusters(
             depth[i] += 1
 
     unique: list[str] = []
+    taken = {_name_words(PROSPECT_NAME)}
     for candidate in names:
         final, suffix = candidate, 2
-        while final in unique or final == PROSPECT_NAME:
+        while _name_words(final) in taken:
             final, suffix = f"{candidate} ({suffix})", suffix + 1
+        taken.add(_name_words(final))
         unique.append(final)
 
     result = []
@@ -839,15 +876,28 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
     traits = {
         f["name"]: (f["trait_above"], f["trait_below"]) for f in features if "trait_above" in f
     }
-    cluster_text = name_clusters(profile, words)
-    cluster_traits = defining_traits(profile, traits)
+    # the standardised difference in original units (days, money), as the personas measure it
+    spread = original.std(axis=0)
+    original_d = pd.DataFrame(
+        np.divide(
+            np.array([group_means[position[g]] for g in group_order]) - original.mean(axis=0),
+            spread,
+            out=np.zeros((len(group_order), len(names))),
+            where=spread > 0,
+        ),
+        index=profile.index,
+        columns=names,
+    )
+    naming = naming_profile(profile, original_d)
+    cluster_text = name_clusters(naming, words)
+    cluster_traits = defining_traits(naming, traits)
+    name_min = name_min_customers_for(cfg["name_min_customers"], min_count)
     for i, g in enumerate(group_order):
         n_rows = int(group_counts[position[g]])
-        if n_rows < cfg["name_min_customers"]:  # too few customers to claim anything
+        if n_rows < name_min:  # too few customers to claim anything
             cluster_text[i] = (
                 f"Cluster {i + 1} (too few customers to describe)",
-                f"{n_rows} training customers: fewer than the {cfg['name_min_customers']} a "
-                "description needs.",
+                f"{n_rows} training customers: fewer than the {name_min} a description needs.",
             )
             cluster_traits[i] = (TYPICAL_TRAIT, None, None)
     stable = _stability_against(

@@ -7,8 +7,10 @@ share, then the traits whose standardised difference from all customers is large
 both figures and its count, then NPS with its number of answers. A trait is claimed only when
 |standardised difference| >= `min_abs_difference` (default 0.5, a "medium" effect in Cohen's
 terms) and at least `min_customers` customers of the segment stand behind it; a segment with fewer
-customers than that gets no claim at all. Nothing else is said about a segment, so a region that
-is near-uniform across segments is never mentioned.
+customers than that gets no claim at all. With `min_segment_share`, the minimum is scaled down on
+small data as for cluster names (``segmentation.clustering.name_min_customers_for``): to that
+share of the segmentation's customers, never under 10. Nothing else is said about a segment, so
+a region that is near-uniform across segments is never mentioned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import math
 from collections.abc import Mapping
 
 import pandas as pd
+
+from segmentation.clustering import name_min_customers_for
 
 MIN_ABS_DIFFERENCE = 0.5
 MAX_TRAITS = 4
@@ -172,19 +176,39 @@ def write_persona(
 
 
 def write_personas(
-    traits: pd.DataFrame, min_customers: int, min_abs_difference: float = MIN_ABS_DIFFERENCE
+    traits: pd.DataFrame,
+    min_customers: int,
+    min_abs_difference: float = MIN_ABS_DIFFERENCE,
+    min_segment_share: float | None = None,
 ) -> pd.DataFrame:
-    """One persona per (segmentation, segment) of `traits` (rows of TRAIT_COLUMNS)."""
+    """One persona per (segmentation, segment) of `traits` (rows of TRAIT_COLUMNS).
+
+    With `min_segment_share`, a segmentation of so few customers that this share of them is
+    under `min_customers` claims from that share instead (never under 10), as cluster names do.
+    """
     if isinstance(min_customers, bool) or not isinstance(min_customers, int) or min_customers < 1:
         raise ValueError(f"min_customers must be an int >= 1 (got {min_customers!r})")
+    if min_segment_share is not None and not 0 <= float(min_segment_share) < 1:
+        raise ValueError(f"min_segment_share must be in [0, 1) (got {min_segment_share!r})")
     missing = [c for c in TRAIT_COLUMNS if c not in traits.columns]
     if missing:
         raise ValueError(f"traits is missing column(s) {missing}; expected {list(TRAIT_COLUMNS)}")
+    minimum = {}
+    sizes = traits.drop_duplicates(["segmentation", "segment"])
+    for segmentation, total in sizes.groupby("segmentation", dropna=False)["segment_customers"]:
+        share = 0.0 if min_segment_share is None else float(min_segment_share)
+        minimum[segmentation] = (
+            min_customers
+            if min_segment_share is None
+            else name_min_customers_for(min_customers, share * float(total.sum()))
+        )
     rows = []
     ordered = traits.sort_values(["segmentation", "segment", "trait", "level"], kind="mergesort")
     for (segmentation, segment), group in ordered.groupby(
         ["segmentation", "segment"], sort=True, dropna=False
     ):
-        persona, names = write_persona(group.iloc[0], group, min_customers, min_abs_difference)
+        persona, names = write_persona(
+            group.iloc[0], group, minimum[segmentation], min_abs_difference
+        )
         rows.append((segmentation, segment, persona, names))
     return pd.DataFrame(rows, columns=list(PERSONA_COLUMNS))

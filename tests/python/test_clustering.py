@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import duckdb
@@ -16,6 +17,7 @@ from segmentation import clustering
 from segmentation.clustering import (
     ARTIFACT_DTYPES,
     PROSPECT_NAME,
+    SMALL_DATA_MIN_CUSTOMERS,
     apply_scaler,
     assign_clusters,
     defining_traits,
@@ -24,6 +26,8 @@ from segmentation.clustering import (
     fit_segmentation_model,
     merge_small_clusters,
     name_clusters,
+    name_min_customers_for,
+    naming_profile,
     stability,
     validate_config,
 )
@@ -60,7 +64,7 @@ def make_blobs(sizes: tuple[int, ...] = (200, 200, 200), seed: int = 7) -> pd.Da
         )
     df = pd.concat(parts, ignore_index=True)
     df.insert(0, "customer_id", [f"c{i:04d}" for i in range(len(df))])
-    df.loc[[5, 250], "frequency"] = np.nan
+    df.loc[[i for i in (5, 250) if i < len(df)], "frequency"] = np.nan
     return df
 
 
@@ -585,13 +589,67 @@ def test_defining_trait_is_the_trait_of_the_most_distinct_feature() -> None:
     ]
 
 
-def test_clusters_too_small_to_describe_claim_nothing(blobs: pd.DataFrame) -> None:
-    config = make_config(k_min=3, k_max=3, stability_resamples=0, name_min_customers=250)
+def test_clusters_too_small_to_describe_claim_nothing() -> None:
+    # 20 + 20 + 9 customers, min_segment_share 0.05 (2.45 customers): every cluster is kept, the
+    # configured 30 is scaled down to the floor of 10, and only the cluster of 9 is not described
+    blobs = make_blobs(sizes=(20, 20, 9))
+    config = make_config(k_min=3, k_max=3, stability_resamples=0, name_min_customers=30)
     artifacts = fit_segmentation_model(blobs, config)
     names = rows(artifacts, "cluster", "cluster_name")["text_value"].tolist()
-    assert names[:3] == [f"Cluster {i} (too few customers to describe)" for i in (1, 2, 3)]
+    counts = rows(artifacts, "cluster", "training_customers")["numeric_value"].tolist()
+    assert sorted(counts[:3]) == [9, 20, 20]
+    small = counts.index(9)
+    assert names[small] == f"Cluster {small + 1} (too few customers to describe)"
+    assert all("too few" not in name for i, name in enumerate(names) if i != small)
     traits = rows(artifacts, "cluster", "defining_trait")["text_value"].tolist()
-    assert traits == ["typical", "typical", "typical", "prospect"]
+    assert traits[small] == "typical" and traits[-1] == "prospect"
+
+
+def test_the_minimum_behind_a_name_scales_with_small_data() -> None:
+    # 120 customers with min_segment_share 0.05: 6 customers, raised to the floor of 10; from 600
+    # customers on, the configured 30 holds
+    assert name_min_customers_for(30, 0.05 * 120) == SMALL_DATA_MIN_CUSTOMERS == 10
+    assert name_min_customers_for(30, 0.05 * 400) == 20
+    assert name_min_customers_for(30, 0.05 * 600) == 30
+    assert name_min_customers_for(30, 0.05 * 100_000) == 30
+    assert name_min_customers_for(5, 0.05 * 120) == 5  # a smaller configured minimum is kept
+    # a small shop (120 customers, 6 clusters of 20) gets every cluster named; before, with 30
+    # customers behind each name, 5 of 6 were "too few customers to describe"
+    blobs = make_blobs(sizes=(40, 40, 40))
+    config = make_config(k_min=3, k_max=3, stability_resamples=0, name_min_customers=30)
+    names = rows(fit_segmentation_model(blobs, config), "cluster", "cluster_name")
+    assert not names["text_value"].str.contains("too few").any()
+
+
+def test_names_with_the_same_words_in_another_order_are_told_apart() -> None:
+    # clusters 1 and 2 differ on the same two features in the opposite order of size: as strings
+    # "Low-spending, small-basket" and "Small-basket, low-spending" differ, as names they do not
+    centroids = pd.DataFrame(
+        [[-1.5, -1.0, 0.7, 0.0], [-1.0, -1.5, -0.8, 0.0], [-1.2, -0.9, 0.0, 0.0]],
+        columns=["monetary", "avg_order_value", "discount_share", "tenure_days"],
+    )
+    names = [name for name, _ in name_clusters(centroids, WORDS)]
+    word_sets = [frozenset(re.findall(r"[a-z-]+", name.lower())) for name in names]
+    assert len(set(word_sets)) == len(names), names
+    assert names[0] == "Low-spending, small-basket, discount-driven customers"
+    assert names[1] == "Small-basket, low-spending, full-price customers"
+    # cluster 3 has no third feature: it keeps the two words, the others took a third
+    assert names[2] == "Low-spending, small-basket customers"
+
+
+def test_a_name_claims_only_what_the_figures_in_their_own_units_back() -> None:
+    # z on the transformed scale says "lapsed" (recency 0.6 sd above), the days say 0.3 sd:
+    # the name leaves recency out (the persona, in days, could not back it); monetary agrees
+    profile = pd.DataFrame([[0.6, -0.9], [-0.6, 0.9]], columns=["recency_days", "monetary"])
+    days = pd.DataFrame([[0.3, -0.7], [-0.8, 0.6]], columns=["recency_days", "monetary"])
+    naming = naming_profile(profile, days)
+    assert naming.to_numpy().tolist() == [[0.0, -0.9], [-0.6, 0.9]]
+    names = [name for name, _ in name_clusters(naming, WORDS)]
+    assert names[0] == "Low-spending customers"
+    assert "lapsed" not in names[0].lower() and "recent" in names[1].lower()
+    # opposite signs never name a feature
+    flipped = naming_profile(profile, -days)
+    assert (flipped.to_numpy() == 0).all()
 
 
 # ---- data that supports fewer segments than configured ------------------------------------

@@ -118,3 +118,32 @@ def test_numpy_and_decimal_figures_are_numbers() -> None:
 def test_one_customer_is_singular() -> None:
     rows = trait_rows("One", 1, [("frequency", None, 1, 3.0, 8.8, -1.0)], 0.01)
     assert personas(rows).iloc[0]["persona"].startswith("1 customer (1.0% of all)")
+
+
+def test_a_small_shop_gets_personas_and_tiny_segments_still_do_not() -> None:
+    # 120 customers in three segments (100, 12, 8): with the configured 30 two of three claimed
+    # nothing; with min_segment_share 0.05 the minimum is 6, raised to the floor of 10
+    rows = []
+    for segment, customers in [("Big", 100), ("Small", 12), ("Tiny", 8)]:
+        rows += trait_rows(
+            segment,
+            customers,
+            [("recency_days", None, customers, 200.0, 90.0, 1.2)],
+            share=customers / 120,
+        )
+    frame = pd.DataFrame(rows, columns=list(TRAIT_COLUMNS))
+    fixed = write_personas(frame, 30).set_index("segment")["persona_traits"]
+    assert fixed.to_dict() == {"Big": "recency_days", "Small": "", "Tiny": ""}
+    scaled = write_personas(frame, 30, min_segment_share=0.05).set_index("segment")
+    assert scaled["persona_traits"].to_dict() == {
+        "Big": "recency_days",
+        "Small": "recency_days",
+        "Tiny": "",
+    }
+    assert "a claim needs at least 10" in scaled.loc["Tiny", "persona"]
+    # on large data the configured minimum holds
+    big = frame.assign(segment_customers=frame["segment_customers"] * 100)
+    large = write_personas(big, 30, min_segment_share=0.05).set_index("segment")
+    assert large["persona_traits"].to_dict() == {"Big": "recency_days", "Small": "", "Tiny": ""}
+    with pytest.raises(ValueError, match="min_segment_share"):
+        write_personas(frame, 30, min_segment_share=1.5)
