@@ -77,15 +77,15 @@ def test_a_degenerate_model_is_replaced_and_reported(monkeypatch: pytest.MonkeyP
         fit = real_fit(*args, **kwargs)
         return {
             **fit,
-            "a": 1e-8,
+            "r": 1e8,
             "converged": False,
-            "degenerate_reason": "parameter at its bound: a = 1e-08",
+            "degenerate_reason": "parameter at its bound: r = 1e+08",
         }
 
     monkeypatch.setattr(fitting, "fit_bgnbd", degenerate_fit)
     table = clv.fit_value_models(frame, CONFIG)
     status = table.groupby("model")["fit_status"].first()
-    assert status["bg_nbd"] == "degenerate: parameter at its bound: a = 1e-08"
+    assert status["bg_nbd"] == "degenerate: parameter at its bound: r = 1e+08"
     chosen = table.loc[table["is_chosen"], "model"].unique().tolist()
     assert chosen == ["mbg_nbd", "gamma_gamma"]
     assert (
@@ -112,6 +112,114 @@ def test_a_degenerate_model_is_replaced_and_reported(monkeypatch: pytest.MonkeyP
     frame["customer_id"] = np.arange(len(frame))
     scores = clv.score_customers(frame, table, 365.0, annual_discount_rate=0.1)
     assert np.all(np.isfinite(scores.drop(columns="customer_id").to_numpy()))
+
+
+@pytest.mark.parametrize(("a", "b"), [(9.5e-7, 2.0), (1.27e-6, 2.0), (1e-8, 2.0), (0.5, 1e7)])
+def test_the_no_dropout_limit_is_used_and_said_so(
+    a: float, b: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a -> 0 (or b -> infinity): the dropout probability vanishes and BG/NBD-family models reduce
+    # to the NBD (Fader, Hardie & Lee 2005). The cut at 1e-6 made a = 9.5e-7 "degenerate" and
+    # 1.27e-6 not, so the calibration and current fits of one data set chose different models;
+    # now both sides of the cut are the same usable estimate, reported as such
+    ages = np.floor(np.random.default_rng(8).uniform(60, 700, 2_000))
+    frame = _summary(clv.simulate_bgnbd(2_000, **TRUE_MBGNBD, T=ages, seed=9))
+    real_fit = fitting.fit_mbgnbd
+    flagged = "parameter at its bound" if a < 1e-6 or b > 1e6 else None
+
+    def limit_fit(*args, **kwargs):
+        fit = real_fit(*args, **kwargs)
+        return {**fit, "a": a, "b": b, "converged": flagged is None, "degenerate_reason": flagged}
+
+    monkeypatch.setattr(fitting, "fit_mbgnbd", limit_fit)
+    monkeypatch.setattr(  # BG/NBD out of the way: the choice is MBG/NBD's
+        fitting,
+        "fit_bgnbd",
+        lambda *args, **kwargs: {"converged": False, "degenerate_reason": "optimiser failed (t)"},
+    )
+    table = clv.fit_value_models(frame, CONFIG)
+    status = table.groupby("model")["fit_status"].first()
+    assert status["mbg_nbd"] == "ok"
+    assert set(table.loc[table["is_chosen"], "model"]) == {"mbg_nbd", "gamma_gamma"}
+    reason = table["choice_reason"].iloc[0]
+    assert reason.startswith("mbg_nbd: the only non-degenerate model"), reason
+    assert "mbg_nbd finds no dropout" in reason and "probability alive is about 1" in reason
+    # the other limits stay degenerate: a at the upper bound, or r / alpha at a bound
+    for bad in ({"a": 1e7}, {"r": 1e-7}, {"alpha": 1e9}):
+        fit = {"r": 0.5, "alpha": 3.0, "a": 1e-7, "b": 2.0, **bad}
+        fit["degenerate_reason"] = "parameter at its bound: x"
+        assert not fitting._no_dropout_limit(fit)
+        assert fit["degenerate_reason"] == "parameter at its bound: x"
+
+
+def test_a_fit_without_dropout_gives_way_to_one_with_dropout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the demo's BG/NBD ends at a = 1e-8: usable (the NBD limit), but it cannot say who is
+    # alive, so MBG/NBD is chosen while it is usable and has dropout
+    ages = np.floor(np.random.default_rng(8).uniform(60, 700, 2_000))
+    frame = _summary(clv.simulate_bgnbd(2_000, **TRUE_MBGNBD, T=ages, seed=9))
+    real_fit = fitting.fit_bgnbd
+
+    def no_dropout(*args, **kwargs):
+        fit = real_fit(*args, **kwargs)
+        return {**fit, "a": 1e-8, "log_likelihood": fit["log_likelihood"] + 50, "converged": False,
+                "degenerate_reason": "parameter at its bound: a = 1e-08"}  # fmt: skip
+
+    monkeypatch.setattr(fitting, "fit_bgnbd", no_dropout)
+    table = clv.fit_value_models(frame, CONFIG)
+    assert table.groupby("model")["fit_status"].first()["bg_nbd"] == "ok"
+    assert "mbg_nbd" in set(table.loc[table["is_chosen"], "model"])
+    assert (
+        table["choice_reason"]
+        .iloc[0]
+        .startswith(
+            "mbg_nbd: bg_nbd finds no dropout (its probability alive would be about 1 for every "
+            "customer)"
+        )
+    )
+
+
+@pytest.mark.parametrize(("advantage", "chosen"), [(0.5, "mbg_nbd"), (1.5, "bg_nbd")])
+def test_mostly_one_time_buyers_prefer_mbgnbd_over_bgnbd(
+    advantage: float, chosen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # most customers without a repeat purchase: BG/NBD would give all of them a probability alive
+    # of 1 by construction, so MBG/NBD is chosen while its AIC is within 2 of BG/NBD's (here
+    # BG/NBD's log-likelihood is made 0.5 higher, then 1.5: then BG/NBD, with a warning)
+    rng = np.random.default_rng(4)
+    n = 3_000
+    ages = np.floor(rng.uniform(100, 700, n))
+    frame = _summary(clv.simulate_mbgnbd(n, r=0.1, alpha=20.0, a=0.8, b=1.5, T=ages, seed=3))
+    non_repeaters = (frame["frequency"] == 0).mean()
+    assert non_repeaters > 0.5
+    real_bg, real_mbg = fitting.fit_bgnbd, fitting.fit_mbgnbd
+
+    def better_bg(*args, **kwargs):
+        mbg = real_mbg(*args, **kwargs)
+        return {**real_bg(*args, **kwargs), "log_likelihood": mbg["log_likelihood"] + advantage}
+
+    monkeypatch.setattr(fitting, "fit_bgnbd", better_bg)
+    table = clv.fit_value_models(frame, CONFIG)
+    assert set(table["fit_status"]) == {"ok"}
+    assert chosen in set(table.loc[table["is_chosen"], "model"])
+    reason = table["choice_reason"].iloc[0]
+    if chosen == "mbg_nbd":
+        assert reason.startswith(
+            f"mbg_nbd: preferred, {non_repeaters:.0%} of customers have no repeat purchase "
+            "and bg_nbd gives them a probability alive of 1 by construction (AIC within 2; "
+            "log-likelihood "
+        ), reason
+        frame["customer_id"] = np.arange(n)
+        scores = clv.score_customers(frame, table, 365.0)
+        one_time = scores.loc[frame["frequency"].to_numpy() == 0, "probability_alive"]
+        assert one_time.max() < 0.999 and one_time.std() > 0.01  # it ranks the one-time buyers
+    else:
+        assert reason.startswith("bg_nbd: higher log-likelihood"), reason
+        assert (
+            f"warning: bg_nbd gives the {non_repeaters:.0%} of customers without a repeat "
+            "purchase a probability alive of 1 by construction"
+        ) in reason
 
 
 def test_one_time_buyers_only_get_the_simple_estimate_not_an_error() -> None:

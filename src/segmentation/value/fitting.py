@@ -1,16 +1,25 @@
 """Fit every candidate value model on a summary, detect degenerate estimates, choose one.
 
-The warehouse passes two summaries (`fit_period`): "calibration" ends a holdout before the
-as-of date and carries what each customer did in the holdout; "current" ends on the as-of
-date and scores customers. For the purchase process BG/NBD and MBG/NBD are fitted on each;
-the model is chosen on the calibration summary by measured holdout error (bucket by bucket,
-see `holdout_error`), ties and missing holdouts by log-likelihood (both have four parameters,
-so this is the AIC order), and the current fit uses the same model unless its own estimate is
-degenerate. A degenerate estimate (optimiser failure, non-finite likelihood or gradient, a
-parameter at its bound) is never used: the other model takes over, and when both are
-degenerate the stated simple estimate of `simple` does. Spend is Gamma-Gamma, or the simple
-spend estimate when Gamma-Gamma is degenerate, cannot be fitted or has q <= 1. Every choice is
-written with its reason into the parameter table.
+The warehouse passes two summaries (`fit_period`): "calibration" ends a holdout before the as-of
+date and carries what each customer did in the holdout; "current" ends on the as-of date and
+scores customers. For the purchase process BG/NBD and MBG/NBD are fitted on each; the model is
+chosen on the calibration summary by measured holdout error (bucket by bucket, see
+`holdout_error`), ties and missing holdouts by log-likelihood (both have four parameters, so
+this is the AIC order), and the current fit uses the same model unless its own estimate is
+degenerate. A fit at the no-dropout limit (below) is chosen only when the other model is
+degenerate or at the limit too. When most customers have no repeat purchase, MBG/NBD is
+preferred while its AIC is within 2 of BG/NBD's and the holdout cannot tell them apart: BG/NBD
+gives every customer without a repeat purchase a probability alive of 1 by construction (Fader,
+Hardie & Lee 2005), which MBG/NBD (Batislam, Denizel & Filiztekin 2007) was made to avoid. A
+degenerate estimate (optimiser failure, non-finite likelihood or gradient, a parameter at its
+bound) is never used, except the no-dropout limit: a -> 0 (or b -> infinity) is where the
+dropout probability vanishes and the model reduces to the NBD, a valid estimate whose
+probability alive is ~1 for everyone; it is used and said so in the reason, not thrown away at
+an arbitrary cut (a = 9.5e-7 degenerate and 1.27e-6 not made the calibration and current fits
+choose different models). Otherwise the other model takes over, and when both are degenerate the
+stated simple estimate of `simple` does. Spend is Gamma-Gamma, or the simple spend estimate when
+Gamma-Gamma is degenerate, cannot be fitted or has q <= 1. Every choice is written with its
+reason into the parameter table.
 """
 
 from __future__ import annotations
@@ -88,6 +97,17 @@ TOP_BUCKET = 7
 HOLDOUT_TIE = 0.01
 # |frequency-spend correlation| above which the Gamma-Gamma independence assumption is doubtful.
 CORRELATION_WARNING = 0.3
+# The share of customers without a repeat purchase from which BG/NBD's probability alive of 1 for
+# them (by construction) would hold for most of the base: MBG/NBD is then preferred.
+NON_REPEATER_SHARE = 0.5
+# Where a parameter of a BG/NBD-family fit is "at its bound" (utils.DEGENERATE_LOG_BOUND).
+PARAMETER_RANGE = (1e-6, 1e6)
+# A mean dropout probability a / (a + b) under this is the no-dropout (NBD) limit: probability
+# alive is then within about 0.001 of 1 for everyone, and the reason says so.
+NO_DROPOUT = 1e-4
+# MBG/NBD is preferred for mostly one-time buyers while its AIC is within 2 of BG/NBD's (both have
+# four parameters: log-likelihoods within 1), "substantial support" in Burnham & Anderson's terms.
+AIC_SUPPORT = 2.0
 
 
 def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,6 +160,47 @@ def _fit_purchase_model(model: str, x, tx, age, w, penalizer: float) -> dict[str
     return fit
 
 
+def _no_dropout_limit(fit: dict[str, Any]) -> bool:
+    """Whether a BG/NBD-family fit that was flagged at its bound is the no-dropout limit: the
+    only parameters out of range are a below it and/or b above it (r and alpha in range), so the
+    mean dropout probability a / (a + b) has gone to 0 and the model is the NBD. The fit is then
+    used: its degenerate reason is cleared and ``no_dropout`` set."""
+    reason = fit.get("degenerate_reason") or ""
+    if not reason.startswith("parameter at its bound") or not all(
+        isinstance(fit.get(name), numbers.Real) and math.isfinite(fit[name])
+        for name in ("r", "alpha", "a", "b")
+    ):
+        return False
+    low, high = PARAMETER_RANGE
+    in_range = {name: low <= fit[name] <= high for name in ("r", "alpha", "a", "b")}
+    vanishing = fit["a"] < low or fit["b"] > high
+    if not (in_range["r"] and in_range["alpha"] and vanishing):
+        return False
+    if fit["a"] > high or fit["b"] < low:
+        return False
+    fit["degenerate_reason"] = None
+    fit["converged"] = True
+    return True
+
+
+def _finds_no_dropout(fit: Mapping[str, Any]) -> bool:
+    """Whether a usable BG/NBD-family fit is at (or next to) the no-dropout limit."""
+    if fit.get("degenerate_reason") is not None or not all(
+        isinstance(fit.get(name), numbers.Real) for name in ("a", "b")
+    ):
+        return False
+    return fit["a"] / (fit["a"] + fit["b"]) < NO_DROPOUT
+
+
+def _no_dropout_note(model: str, fit: Mapping[str, Any]) -> str:
+    dropout = fit["a"] / (fit["a"] + fit["b"])
+    return (
+        f"{model} finds no dropout (a = {fit['a']:.3g}, b = {fit['b']:.3g}: mean dropout "
+        f"probability {dropout:.2g} per purchase, the NBD limit): probability alive is about 1 "
+        "for every customer by construction and does not rank customers; expected orders do"
+    )
+
+
 def _expected(model: str, fit: Mapping[str, Any], t, x, tx, age) -> np.ndarray:
     params = {name: fit[name] for name in PARAMS_BY_MODEL[model]}
     with np.errstate(all="ignore"):
@@ -158,6 +219,10 @@ def _purchase_fits(
         model: _fit_purchase_model(model, x, tx, age, w, penalizer)
         for model in (*PURCHASE_MODELS, SIMPLE_MODEL)
     }
+    for model in PURCHASE_MODELS:
+        _no_dropout_limit(fits[model])
+        fits[model]["no_dropout"] = _finds_no_dropout(fits[model])
+    non_repeaters = float(np.sum(w * (x == 0)) / max(float(np.sum(w)), 1e-300))
     has_holdout = all(c in purchases.columns for c in HOLDOUT_COLUMNS) and bool(
         purchases["holdout_days"].max() > 0
     )
@@ -172,6 +237,25 @@ def _purchase_fits(
                 continue
             actual = purchases["holdout_purchases"].to_numpy(float)
             fit["holdout_error"] = holdout_error(x, predicted, actual, w)
+    model, reason = _choose(fits, has_holdout, chosen_before, non_repeaters)
+    notes = []
+    if model in PURCHASE_MODELS and fits[model].get("no_dropout"):
+        notes.append(_no_dropout_note(model, fits[model]))
+    elif model == BGNBD_MODEL and non_repeaters > 0:
+        notes.append(
+            f"warning: bg_nbd gives the {non_repeaters:.0%} of customers without a repeat "
+            "purchase a probability alive of 1 by construction"
+        )
+    return fits, model, "; ".join([reason, *notes])
+
+
+def _choose(
+    fits: Mapping[str, dict[str, Any]],
+    has_holdout: bool,
+    chosen_before: str | None,
+    non_repeaters: float,
+) -> tuple[str, str]:
+    """The purchase model and why (see module doc)."""
     usable = [m for m in PURCHASE_MODELS if fits[m]["degenerate_reason"] is None]
     notes = [
         f"{m} degenerate: {fits[m]['degenerate_reason']}"
@@ -181,37 +265,58 @@ def _purchase_fits(
     if chosen_before is not None:
         if chosen_before in usable:
             return (
-                fits,
                 chosen_before,
                 "; ".join([f"{chosen_before}: chosen on the calibration fit", *notes]),
             )
         if chosen_before != SIMPLE_MODEL:
             notes.insert(0, f"{chosen_before} (chosen on the calibration fit) is degenerate here")
     if not usable:
-        return fits, SIMPLE_MODEL, "; ".join([*notes, "simple estimate used (see README)"])
-    if len(usable) == 1:
-        return fits, usable[0], "; ".join([f"{usable[0]}: the only non-degenerate model", *notes])
-    first, second = usable
+        return SIMPLE_MODEL, "; ".join([*notes, "simple estimate used (see README)"])
+    # a fit at the no-dropout limit cannot say who is alive: the other model goes first
+    candidates = [m for m in usable if not fits[m]["no_dropout"]] or usable
+    if len(candidates) == 1:
+        only = candidates[0]
+        others = [m for m in usable if m != only]
+        text = (
+            f"{only}: {others[0]} finds no dropout (its probability alive would be about 1 for "
+            "every customer)"
+            if others
+            else f"{only}: the only non-degenerate model"
+        )
+        return only, "; ".join([text, *notes])
+    first, second = candidates
     if has_holdout:
         e1, e2 = fits[first]["holdout_error"], fits[second]["holdout_error"]
         if abs(e1 - e2) > HOLDOUT_TIE:
             best, other = (first, second) if e1 < e2 else (second, first)
             return (
-                fits,
                 best,
                 f"{best}: lower holdout error by repeat-purchase bucket "
                 f"({fits[best]['holdout_error']:.1%} vs "
                 f"{fits[other]['holdout_error']:.1%} for {other})",
             )
+    why = "holdout errors within 1 point" if has_holdout else "no holdout to compare"
     l1, l2 = fits[first]["log_likelihood"], fits[second]["log_likelihood"]
     best, other = (first, second) if l1 >= l2 else (second, first)
-    why = "holdout errors within 1 point" if has_holdout else "no holdout to compare"
-    return (
-        fits,
-        best,
-        f"{best}: higher log-likelihood ({fits[best]['log_likelihood']:.1f} vs "
-        f"{fits[other]['log_likelihood']:.1f} for {other}; {why})",
+    figures = (
+        f"{fits[best]['log_likelihood']:.1f} vs {fits[other]['log_likelihood']:.1f} for {other}; "
+        f"{why}"
     )
+    mbg, bg = fits[MBGNBD_MODEL], fits[BGNBD_MODEL]
+    supported = 2.0 * (bg["log_likelihood"] - mbg["log_likelihood"]) <= AIC_SUPPORT
+    if (
+        best == BGNBD_MODEL
+        and non_repeaters >= NON_REPEATER_SHARE
+        and supported
+        and not mbg["no_dropout"]
+    ):
+        return (
+            MBGNBD_MODEL,
+            f"{MBGNBD_MODEL}: preferred, {non_repeaters:.0%} of customers have no repeat "
+            f"purchase and {BGNBD_MODEL} gives them a probability alive of 1 by construction "
+            f"(AIC within {AIC_SUPPORT:g}; log-likelihood {figures})",
+        )
+    return best, f"{best}: higher log-likelihood ({figures})"
 
 
 def _spend_fits(spend: pd.DataFrame, data: pd.DataFrame, penalizer: float):
