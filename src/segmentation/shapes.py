@@ -355,6 +355,22 @@ def _one_day(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     return _assemble(orders, n, rng, end_at=_epoch("2025-06-16"))
 
 
+def _marketplace_like(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """Olist-shaped (orders only): 500 customers over 2023-2024, 95% of them with one order, and a
+    quarter of the customers with their last order on the extract's last day, so the best recency
+    is tied (as 26% of the Online Retail II customers are at recency 0 days)."""
+    n = 500
+    begin, finish = _epoch("2023-01-01"), _epoch("2024-12-31")
+    counts = np.where(rng.random(n) < 0.95, 1, 2 + rng.poisson(0.5, n))
+    owner = np.repeat(np.arange(n), counts)
+    at = begin + (rng.random(owner.size) * (finish - begin)).astype(np.int64)
+    last = np.cumsum(counts) - 1  # each customer's last row
+    on_last_day = rng.random(n) < 0.25
+    at[last[on_last_day]] = finish + rng.integers(0, DAY // 2, int(on_last_day.sum()))
+    orders = _Orders(owner, at, rng.gamma(3.0, 40.0, owner.size))
+    return _assemble(orders, n, rng, companions=False)
+
+
 def _weekly_b2b(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     """Accounts that order every week on their own weekday for two years, steady amounts; UUID
     ids throughout, written as CSV only."""
@@ -441,6 +457,12 @@ SHAPES: dict[str, Shape] = {
             "parquet",
         ),
         Shape("one_day", "300 customers, every order on 2025-06-15", _one_day),
+        Shape(
+            "marketplace_like",
+            "500 customers shaped like Olist (95% one-time buyers, orders only), a quarter of "
+            "them buying on the last day",
+            _marketplace_like,
+        ),
         Shape(
             "weekly_b2b",
             "30 accounts ordering every week for two years; UUID ids, CSV only",

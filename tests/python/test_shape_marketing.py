@@ -1,0 +1,87 @@
+"""The marts read as a marketer would on shapes of data nobody here made (the new-user pass).
+
+The builds are the shape matrix's (conftest.ShapeWarehouses: default settings, made once per
+session); these tests only read them. Each checks a figure that was true by construction or
+misleading before: no R = 5 when the best recency was tied, every customer "disengaged" without
+an engagement source, cluster names a persona contradicted or that repeated each other's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import ShapeWarehouses
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_tied_best_recency_scores_five(shape_warehouses: ShapeWarehouses) -> None:
+    # marketplace_like: a quarter of the customers bought on the last day (tied best recency),
+    # 95% are one-time buyers (tied worst frequency)
+    result, _ = shape_warehouses("marketplace_like")
+    scores = result.frame(
+        "select recency_days, frequency, r_score, f_score, rfm_segment "
+        "from main_marts.dim_customers where r_score is not null"
+    )
+    best = scores["recency_days"] == scores["recency_days"].min()
+    assert best.mean() > 0.2  # the tie the shape is made for
+    assert (scores.loc[best, "r_score"] == 5).all()
+    assert (scores.loc[~best, "r_score"] < 5).all()  # the tie group holds more than a quintile
+    assert (scores.loc[scores["frequency"] == 1, "f_score"] == 1).all()
+    assert (scores.loc[scores["frequency"] > 1, "f_score"] == 5).all()
+    # every score 1-5 of recency is used, and there are Champions (recent repeat buyers)
+    assert set(scores["r_score"]) == {1, 2, 3, 4, 5}
+    assert (scores["rfm_segment"] == "Champions").any()
+
+
+def test_one_day_of_orders_is_recent_not_lost(shape_warehouses: ShapeWarehouses) -> None:
+    # every order on one day: every buyer has the same recency, the best there is
+    result, _ = shape_warehouses("one_day")
+    rows = result.query(
+        "select r_score, rfm_segment, count(*) from main_marts.dim_customers "
+        "where r_score is not null group by 1, 2"
+    )
+    assert {r_score for r_score, _, _ in rows} == {5}
+    assert not {segment for _, segment, _ in rows} & {"Lost", "Hibernating", "At Risk"}
+
+
+def test_no_engagement_source_means_engagement_unknown(shape_warehouses: ShapeWarehouses) -> None:
+    result, written = shape_warehouses("orders_only")
+    assert set(written) == {"orders"}
+    levels = result.query("select distinct engagement_level from main_marts.dim_customers")
+    assert levels == [("unknown",)]
+    history = result.query(
+        "select count(*) from main_marts.fct_customer_segments_monthly "
+        "where engagement_level != 'unknown'"
+    )
+    assert history == [(0,)]
+    names = [
+        row[0]
+        for row in result.query(
+            "select segment from main_marts.dim_segments where segmentation = 'composite'"
+        )
+    ]
+    assert len(names) > 1
+    assert not [name for name in names if "engaged" in name]  # nor "disengaged"
+
+
+@pytest.mark.parametrize("name", ["cdnow_like", "marketplace_like", "orders_only"])
+def test_cluster_names_agree_with_personas_and_differ_in_words(
+    name: str, shape_warehouses: ShapeWarehouses
+) -> None:
+    result, _ = shape_warehouses(name)
+    clusters = result.query(
+        "select segment, persona, customers from main_marts.dim_segments "
+        "where segmentation = 'cluster' and segment != 'Prospects (no completed order)'"
+    )
+    assert clusters
+    words = [frozenset(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", s.lower())) for s, _, _ in clusters]
+    assert len(set(words)) == len(words), [s for s, _, _ in clusters]
+    for segment, persona, customers in clusters:
+        named = not segment.startswith(("Typical customers", "Cluster "))
+        if named:  # a name that claims a trait is backed by the persona
+            assert "Nothing sets them apart" not in persona, (segment, persona)
+        if customers >= 30:  # the minimum behind a name only ever comes down on small data
+            assert "too few customers" not in segment, (segment, customers)
