@@ -193,15 +193,15 @@ def write_personas(
     missing = [c for c in TRAIT_COLUMNS if c not in traits.columns]
     if missing:
         raise ValueError(f"traits is missing column(s) {missing}; expected {list(TRAIT_COLUMNS)}")
-    minimum = {}
+    # per segmentation: each customer is in one segment of it, so the sizes add up to its total
     sizes = traits.drop_duplicates(["segmentation", "segment"])
-    for segmentation, total in sizes.groupby("segmentation", dropna=False)["segment_customers"]:
-        share = 0.0 if min_segment_share is None else float(min_segment_share)
-        minimum[segmentation] = (
-            min_customers
-            if min_segment_share is None
-            else name_min_customers_for(min_customers, share * float(total.sum()))
-        )
+    totals = sizes.groupby("segmentation", dropna=False)["segment_customers"].sum()
+    minimum = {
+        segmentation: min_customers
+        if min_segment_share is None
+        else name_min_customers_for(min_customers, float(min_segment_share) * float(total))
+        for segmentation, total in totals.items()
+    }
     rows = []
     ordered = traits.sort_values(["segmentation", "segment", "trait", "level"], kind="mergesort")
     for (segmentation, segment), group in ordered.groupby(
