@@ -161,10 +161,10 @@ def _fit_purchase_model(model: str, x, tx, age, w, penalizer: float) -> dict[str
 
 
 def _no_dropout_limit(fit: dict[str, Any]) -> bool:
-    """Whether a BG/NBD-family fit that was flagged at its bound is the no-dropout limit: the
-    only parameters out of range are a below it and/or b above it (r and alpha in range), so the
-    mean dropout probability a / (a + b) has gone to 0 and the model is the NBD. The fit is then
-    used: its degenerate reason is cleared and ``no_dropout`` set."""
+    """Whether a BG/NBD-family fit flagged "at its bound" is the no-dropout limit: the only
+    parameters out of range are a below it and/or b above it (r and alpha in range), so the mean
+    dropout probability a / (a + b) has gone to 0 and the model is the NBD. Such a fit is made
+    usable (its degenerate reason cleared)."""
     reason = fit.get("degenerate_reason") or ""
     if not reason.startswith("parameter at its bound") or not all(
         isinstance(fit.get(name), numbers.Real) and math.isfinite(fit[name])
@@ -172,11 +172,9 @@ def _no_dropout_limit(fit: dict[str, Any]) -> bool:
     ):
         return False
     low, high = PARAMETER_RANGE
-    in_range = {name: low <= fit[name] <= high for name in ("r", "alpha", "a", "b")}
+    others_in_range = all(low <= fit[name] <= high for name in ("r", "alpha"))
     vanishing = fit["a"] < low or fit["b"] > high
-    if not (in_range["r"] and in_range["alpha"] and vanishing):
-        return False
-    if fit["a"] > high or fit["b"] < low:
+    if not (others_in_range and vanishing and fit["a"] <= high and fit["b"] >= low):
         return False
     fit["degenerate_reason"] = None
     fit["converged"] = True
