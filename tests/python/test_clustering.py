@@ -613,9 +613,9 @@ def test_the_minimum_behind_a_name_scales_with_small_data() -> None:
     assert name_min_customers_for(30, 0.05 * 600) == 30
     assert name_min_customers_for(30, 0.05 * 100_000) == 30
     assert name_min_customers_for(5, 0.05 * 120) == 5  # a smaller configured minimum is kept
-    # a small shop (120 customers, 6 clusters of 20) gets every cluster named; before, with 30
-    # customers behind each name, 5 of 6 were "too few customers to describe"
-    blobs = make_blobs(sizes=(40, 40, 40))
+    # a small shop (75 customers, 3 clusters of 25) gets every cluster named; before, with 30
+    # customers behind each name, all three were "too few customers to describe"
+    blobs = make_blobs(sizes=(25, 25, 25))
     config = make_config(k_min=3, k_max=3, stability_resamples=0, name_min_customers=30)
     names = rows(fit_segmentation_model(blobs, config), "cluster", "cluster_name")
     assert not names["text_value"].str.contains("too few").any()
