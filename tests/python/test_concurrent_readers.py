@@ -1,5 +1,8 @@
-"""Load: eight BI readers query the serving file in a loop during two back-to-back publishes;
-none gets an error, and each read sees one published warehouse, never a mix of two."""
+"""Load: four BI readers query the serving file in a loop during two back-to-back publishes;
+none gets an error, and each read sees one published warehouse, never a mix of two.
+
+The readers pace themselves (warehouse_checks.read_in_a_loop): calm while dbt starts, back to
+back while the publish step copies and replaces the file, where a torn read could happen."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from warehouse_checks import VERSION_SQL, read_in_a_loop
 
 from conftest import DbtResult, run_dbt
 
-READERS = 8
+READERS = 4
 
 
 def leave_customers(build: Path, count: int) -> tuple:
@@ -35,7 +38,7 @@ def leave_customers(build: Path, count: int) -> tuple:
 
 
 @pytest.mark.slow
-def test_eight_readers_during_two_publishes(planted_warehouse: DbtResult, tmp_path: Path) -> None:
+def test_readers_during_two_publishes(planted_warehouse: DbtResult, tmp_path: Path) -> None:
     serving = tmp_path / planted_warehouse.database.name
     build = tmp_path / ".build" / serving.name
     build.parent.mkdir()
@@ -56,10 +59,11 @@ def test_eight_readers_during_two_publishes(planted_warehouse: DbtResult, tmp_pa
     try:
         time.sleep(3)  # every reader is in its loop
         versions = [first]
-        for number in (1, 2):
+        for _ in range(2):
             versions.append(leave_customers(build, 10))
+            # one target directory: the second publish reuses the first one's parse
             published = run_dbt(
-                tmp_path / f"publish{number}",
+                tmp_path / "publish",
                 "run-operation",
                 "segmentation_publish",
                 database=serving,
@@ -76,13 +80,17 @@ def test_eight_readers_during_two_publishes(planted_warehouse: DbtResult, tmp_pa
 
     seen: Counter = Counter()
     errors = []
-    for reader_seen, reader_errors in outcomes:
+    hot_reads = 0
+    for reader_seen, reader_errors, reader_hot_reads in outcomes:
         seen.update(reader_seen)
         errors.extend(reader_errors)
+        hot_reads += reader_hot_reads
     assert errors == []
     assert len(set(versions)) == 3
     # every read saw one of the three published versions: a mix would pair the customers of one
     # with the row counts of another
     assert set(seen) <= set(versions), seen
     assert seen[versions[0]] > 0 and seen[versions[-1]] > 0, seen
-    assert all(sum(reader_seen.values()) > 0 for reader_seen, _ in outcomes)
+    assert all(sum(reader_seen.values()) > 0 for reader_seen, _, _ in outcomes)
+    # and reads were made while a publish copied and replaced the file, not only between
+    assert hot_reads > 0, outcomes
