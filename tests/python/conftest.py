@@ -43,6 +43,58 @@ class DbtResult:
 WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
+# A full parse of the project costs 15-20 s of CPU (a minute on the shared 2-core machine under
+# load), and a fresh target directory has no partial parse to start from. dbt itself reparses
+# when the --vars, the env vars the project reads or any project file differ from those of the
+# saved parse, but not when the database name does (relation names hold it; it is the build
+# file's name without .duckdb). So a run in a new target directory starts from the last parse
+# saved by a run of the same build file name, the same --vars and the same environment.
+PARSE_FILE = "partial_parse.msgpack"
+_saved_parses: dict[tuple, Path] = {}
+
+
+PATH_VARIABLES = {"SEGMENTATION_DUCKDB_PATH", "SEGMENTATION_DUCKDB_BUILD_PATH"}
+
+
+def parse_key(build_database: Path, args: tuple[str, ...], env: dict[str, str]) -> tuple:
+    """What a saved parse is reused for: the build file's name, the --vars and the project's
+    environment variables but the file paths (which differ from one test to the next)."""
+    given_vars = args[args.index("--vars") + 1] if "--vars" in args else None
+    environment = tuple(
+        sorted(
+            (name, value)
+            for name, value in env.items()
+            if name.startswith("SEGMENTATION_") and name not in PATH_VARIABLES
+        )
+    )
+    return (build_database.name, given_vars, environment)
+
+
+def reuse_parse(target_dir: Path, key: tuple) -> None:
+    """Copy the last saved parse of `key` into target_dir, unless it has a parse of its own."""
+    source = _saved_parses.get(key)
+    if source is not None and source.is_file() and not (target_dir / PARSE_FILE).exists():
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target_dir / PARSE_FILE)
+
+
+def remember_parse(target_dir: Path, key: tuple) -> None:
+    if (target_dir / PARSE_FILE).is_file():
+        _saved_parses[key] = target_dir / PARSE_FILE
+
+
+def dbt_environment(database: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a dbt run on serving file `database` (the build file beside it)."""
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "SEGMENTATION_DUCKDB_PATH": str(database),
+        "SEGMENTATION_DUCKDB_BUILD_PATH": str(default_build_path(database)),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        **(env or {}),
+    }
+
+
 def run_dbt(
     workdir: Path, *args: str, database: Path | None = None, env: dict[str, str] | None = None
 ) -> DbtResult:
@@ -53,14 +105,9 @@ def run_dbt(
     database = database or workdir / "warehouse.duckdb"
     build_database = default_build_path(database)
     target_dir = workdir / "target"
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "SEGMENTATION_DUCKDB_PATH": str(database),
-        "SEGMENTATION_DUCKDB_BUILD_PATH": str(build_database),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        **(env or {}),
-    }
+    env = dbt_environment(database, env)
+    key = parse_key(build_database, args, env)
+    reuse_parse(target_dir, key)
     completed = subprocess.run(
         [DBT, *args, "--target-path", str(target_dir), "--log-path", str(workdir / "logs")],
         cwd=PROJECT_DIR,
@@ -69,6 +116,7 @@ def run_dbt(
         text=True,
         check=False,
     )
+    remember_parse(target_dir, key)
     return DbtResult(
         completed.returncode,
         completed.stdout + completed.stderr,
@@ -149,7 +197,11 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     """The warehouse built from the bundled demo data, as `make build` does (or the build that
     `make test` made just before, named by SEGMENTATION_TEST_DEMO_DIR)."""
     if os.environ.get(DEMO_DIR_VARIABLE):
-        return reused_demo_build(Path(os.environ[DEMO_DIR_VARIABLE]))
+        result = reused_demo_build(Path(os.environ[DEMO_DIR_VARIABLE]))
+        # later runs without vars start from its parse
+        key = parse_key(result.build_database, (), dbt_environment(result.database))
+        remember_parse(result.target_dir, key)
+        return result
     workdir = tmp_path_factory.mktemp("demo")
     result = run_dbt(workdir, "build")
     assert result.returncode == 0, result.output[-5000:]

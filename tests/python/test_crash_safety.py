@@ -10,7 +10,6 @@ after the kills is a full one.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -23,7 +22,18 @@ import duckdb
 import pytest
 from warehouse_checks import BI_CONFIG, mart_differences, vars_text
 
-from conftest import DBT, PLANTED_SALT, PROJECT_DIR, WITHOUT_UNIT_TESTS, DbtResult, run_dbt
+from conftest import (
+    DBT,
+    PLANTED_SALT,
+    PROJECT_DIR,
+    WITHOUT_UNIT_TESTS,
+    DbtResult,
+    dbt_environment,
+    parse_key,
+    reuse_parse,
+    run_dbt,
+)
+from segmentation.publishing import default_build_path
 
 # the model a killed build selects, and the line of dbt's output to kill at, or "publish": the
 # moment the publish step's temporary copy appears next to the serving file (dbt prints the
@@ -42,21 +52,14 @@ KILL_POINTS = {
 
 
 def start_build(workdir: Path, serving: Path, build_vars: str, *selection: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "SEGMENTATION_DUCKDB_PATH": str(serving),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "SEGMENTATION_PII_SALT": PLANTED_SALT,
-    }
+    env = dbt_environment(serving, {"SEGMENTATION_PII_SALT": PLANTED_SALT})
+    args = ("build", *selection, *WITHOUT_UNIT_TESTS, "--vars", build_vars)
+    key = parse_key(default_build_path(serving), args, env)
+    reuse_parse(workdir / "target", key)
     return subprocess.Popen(
         [
             DBT,
-            "build",
-            *selection,
-            *WITHOUT_UNIT_TESTS,
-            "--vars",
-            build_vars,
+            *args,
             "--target-path",
             str(workdir / "target"),
             "--log-path",
