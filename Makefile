@@ -14,7 +14,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/warehouse/segmentation.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install build publish export test lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser mf
+.PHONY: install build publish export test test-quick lint lint-sql lint-python dbt-test pytest demo-data clean help report setup-browser mf
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -86,6 +86,11 @@ test: lint  ## Everything CI runs: linters, dbt build with tests, pytest
 	DBT_TARGET_PATH="$(TEST_DEMO_DIR)/target" DBT_LOG_PATH="$(TEST_DEMO_DIR)/logs" \
 		$(MAKE) --no-print-directory dbt-test
 	SEGMENTATION_TEST_DEMO_DIR="$(TEST_DEMO_DIR)" $(MAKE) --no-print-directory pytest
+
+# The quick subset while working: ruff, and pytest without the tests marked slow (the extra
+# warehouse builds of other data, the load and crash tests, the browser). make test runs all.
+test-quick: lint-python  ## Ruff, then pytest without the slow tests (-m "not slow")
+	$(BIN)/python -m pytest -m "not slow"
 
 REPORT ?= reports/segmentation_report.html
 report: install  ## Write the segmentation report (one offline HTML file) from the serving warehouse, read-only
