@@ -44,30 +44,23 @@ WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 # A full parse of the project costs 15-20 s of CPU (a minute on the shared 2-core machine under
-# load), and a fresh target directory has no partial parse to start from. dbt itself reparses
-# when the --vars, the env vars the project reads or any project file differ from those of the
-# saved parse, but not when the database name does (relation names hold it; it is the build
-# file's name without .duckdb). So a run in a new target directory starts from the last parse
-# saved by a run of the same build file name, the same --vars and the same environment.
+# load), and a fresh target directory has no partial parse to start from. dbt reuses a saved
+# parse only if the --vars, the profile (database paths included), the env vars the project reads
+# and every project file are those it was saved with, and parses again otherwise. So a run in a
+# new target directory starts from the last parse saved by a run with the same --vars and
+# environment: the tests that run dbt on the demo warehouse itself start from the demo build's.
 PARSE_FILE = "partial_parse.msgpack"
 _saved_parses: dict[tuple, Path] = {}
 
 
-PATH_VARIABLES = {"SEGMENTATION_DUCKDB_PATH", "SEGMENTATION_DUCKDB_BUILD_PATH"}
-
-
-def parse_key(build_database: Path, args: tuple[str, ...], env: dict[str, str]) -> tuple:
-    """What a saved parse is reused for: the build file's name, the --vars and the project's
-    environment variables but the file paths (which differ from one test to the next)."""
+def parse_key(args: tuple[str, ...], env: dict[str, str]) -> tuple:
+    """What a saved parse is reused for: the --vars and the project's environment variables
+    (SEGMENTATION_*, the database paths among them)."""
     given_vars = args[args.index("--vars") + 1] if "--vars" in args else None
     environment = tuple(
-        sorted(
-            (name, value)
-            for name, value in env.items()
-            if name.startswith("SEGMENTATION_") and name not in PATH_VARIABLES
-        )
+        sorted((name, value) for name, value in env.items() if name.startswith("SEGMENTATION_"))
     )
-    return (build_database.name, given_vars, environment)
+    return (given_vars, environment)
 
 
 def reuse_parse(target_dir: Path, key: tuple) -> None:
@@ -106,7 +99,7 @@ def run_dbt(
     build_database = default_build_path(database)
     target_dir = workdir / "target"
     env = dbt_environment(database, env)
-    key = parse_key(build_database, args, env)
+    key = parse_key(args, env)
     reuse_parse(target_dir, key)
     completed = subprocess.run(
         [DBT, *args, "--target-path", str(target_dir), "--log-path", str(workdir / "logs")],
@@ -199,7 +192,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     if os.environ.get(DEMO_DIR_VARIABLE):
         result = reused_demo_build(Path(os.environ[DEMO_DIR_VARIABLE]))
         # later runs without vars start from its parse
-        key = parse_key(result.build_database, (), dbt_environment(result.database))
+        key = parse_key((), dbt_environment(result.database))
         remember_parse(result.target_dir, key)
         return result
     workdir = tmp_path_factory.mktemp("demo")

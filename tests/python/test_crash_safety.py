@@ -29,11 +29,8 @@ from conftest import (
     WITHOUT_UNIT_TESTS,
     DbtResult,
     dbt_environment,
-    parse_key,
-    reuse_parse,
     run_dbt,
 )
-from segmentation.publishing import default_build_path
 
 # the model a killed build selects, and the line of dbt's output to kill at, or "publish": the
 # moment the publish step's temporary copy appears next to the serving file (dbt prints the
@@ -54,8 +51,6 @@ KILL_POINTS = {
 def start_build(workdir: Path, serving: Path, build_vars: str, *selection: str) -> subprocess.Popen:
     env = dbt_environment(serving, {"SEGMENTATION_PII_SALT": PLANTED_SALT})
     args = ("build", *selection, *WITHOUT_UNIT_TESTS, "--vars", build_vars)
-    key = parse_key(default_build_path(serving), args, env)
-    reuse_parse(workdir / "target", key)
     return subprocess.Popen(
         [
             DBT,
