@@ -24,6 +24,7 @@
         'drift_psi_threshold': {'kind': 'number', 'min': 0.0, 'max': 100.0},
         'drift_reassigned_share': {'kind': 'number', 'min': 0.0, 'max': 1.0, 'max_inclusive': true},
         'cluster_match_max_distance': {'kind': 'number', 'min': 0.0, 'max': 1000.0},
+        'drift_value_holdout_error': {'kind': 'number', 'min': 0.0, 'max': 100.0},
         'composite_max_segments': {'kind': 'integer', 'min': 2, 'max': 50},
         'clv_horizon_days': {'kind': 'integer', 'min': 1, 'max': 3650},
         'clv_holdout_months': {'kind': 'integer', 'min': 1, 'max': 24},

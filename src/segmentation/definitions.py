@@ -49,6 +49,7 @@ from segmentation.clustering import (
     fit_segmentation_model,
     validate_config,
 )
+from segmentation.clv import fit_value_model_periods, score_purchase_summaries
 
 REFIT_SETTINGS = ("auto", "always", "never")
 N_BINS = 10
@@ -173,11 +174,13 @@ def decide_refit(
     psi_threshold: float,
     reassigned: float | None,
     reassigned_threshold: float,
+    settings_label: str = "clustering settings (features, k bounds, shares, seed)",
 ) -> tuple[bool, str]:
     """Whether to refit, and why (one sentence that names the setting involved).
 
     ``stored`` is None when no definition is stored, else a mapping with ``definition_version``,
-    ``fitted_on_month_end`` and ``config_fingerprint``.
+    ``fitted_on_month_end`` and ``config_fingerprint``. ``settings_label`` names the settings the
+    fingerprint covers, in the reasons.
     """
     if setting not in REFIT_SETTINGS:
         raise ValueError(
@@ -191,12 +194,12 @@ def decide_refit(
     if setting == "never":
         kept = f"definition {version} kept: segmentation__refit is never"
         if stored["config_fingerprint"] != fingerprint:
-            kept += " (the clustering settings changed since it was fitted; refit to apply them)"
+            kept += f" (the {settings_label} changed since it was fitted; refit to apply them)"
         return False, kept
     if full_refresh:
         return True, "--full-refresh with segmentation__refit auto"
     if stored["config_fingerprint"] != fingerprint:
-        return True, "the clustering settings (features, k bounds, shares, seed) changed"
+        return True, f"the {settings_label} changed"
     age = months_between(stored["fitted_on_month_end"], as_of_month_end)
     if age < 0:
         return True, (
@@ -631,3 +634,186 @@ def version_definition(
     result["check_month_end"] = as_of
     result["definition_version"] = result["definition_version"].astype("int64")
     return result[[*ARTIFACT_DTYPES, *REGISTRY_COLUMNS]]
+
+
+# --------------------------------------------------------------------------- the value model
+
+# The columns of one value-model fit (segmentation.value.fitting.fit_value_model_periods, plus
+# fit_end_date) and what the value registry (value_model_registry) adds to them.
+VALUE_FIT_COLUMNS = (
+    "fit_period",
+    "model",
+    "parameter_name",
+    "parameter_value",
+    "time_unit",
+    "customers_used",
+    "is_chosen",
+    "fit_status",
+    "choice_reason",
+    "fit_end_date",
+)
+VALUE_REGISTRY_COLUMNS = (
+    "definition_version",
+    "fitted_on_month_end",
+    "config_fingerprint",
+    "check_month_end",
+    "checked_definition_version",
+    "refit_setting",
+    "refit_decision",
+    "refit_reason",
+    "holdout_error",
+    "holdout_error_threshold",
+)
+VALUE_SETTINGS_LABEL = "value-model settings (penalizer, holdout months, sample size, seed)"
+
+
+def value_holdout_error(summary: pd.DataFrame, calibration_fit: pd.DataFrame) -> float | None:
+    """Relative error |predicted - actual| / actual of the purchase days a stored calibration fit
+    predicts for today's holdout: the fit is applied to today's calibration summaries
+    (``fit_period`` 'calibration' rows of int_value_model_training_summary, weighted by their
+    customer counts) over their holdout days. None when there is no holdout or no purchase in it,
+    or when the stored fit cannot score (its chosen model is missing)."""
+    rows = summary[(summary["fit_period"] == "calibration") & summary["holdout_days"].notna()]
+    if rows.empty or calibration_fit.empty:
+        return None
+    weights = rows["customers"].to_numpy(float)
+    actual = float((rows["holdout_purchases"].to_numpy(float) * weights).sum())
+    if actual <= 0:
+        return None
+    inputs = pd.DataFrame(
+        {
+            "frequency": rows["frequency"].to_numpy(),
+            "recency_days": rows["recency_days"].to_numpy(),
+            "age_days": rows["age_days"].to_numpy(),
+            "horizon_days": rows["holdout_days"].to_numpy(),
+        }
+    )
+    try:
+        scored = score_purchase_summaries(inputs, calibration_fit)
+    except ValueError:
+        return None
+    predicted = float((scored["expected_orders"].to_numpy(float) * weights).sum())
+    return abs(predicted - actual) / actual
+
+
+def _same_value_fit(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    def key(frame: pd.DataFrame) -> set[tuple[Any, ...]]:
+        return {
+            (
+                r.fit_period,
+                r.model,
+                r.parameter_name,
+                None if pd.isna(r.parameter_value) else round(float(r.parameter_value), 9),
+                bool(r.is_chosen),
+                str(r.fit_status),
+            )
+            for r in frame.itertuples(index=False)
+        }
+
+    return key(a) == key(b)
+
+
+def version_value_fit(
+    summary: pd.DataFrame,
+    fit_config: Mapping[str, Any],
+    fingerprint_settings: Mapping[str, Any],
+    stored: pd.DataFrame | None,
+    request: Mapping[str, Any],
+) -> pd.DataFrame:
+    """The value registry rows of one build: the value-model fit in force after this build's
+    check, written for its check month (``request['as_of_month_end']``).
+
+    ``summary`` is int_value_model_training_summary (fit_period, frequency, recency_days,
+    age_days, repeat_purchase_day_value, purchase_day_value, holdout_purchases, holdout_days,
+    customers, fit_end_date); ``fit_config`` the config of ``fit_value_model_periods``;
+    ``fingerprint_settings`` every setting the fit depends on; ``stored`` the registry rows of
+    other check months (None on a first build); ``request`` the policy (setting,
+    as_of_month_end, interval_months, full_refresh, holdout_error_threshold).
+
+    The fit is refitted by ``decide_refit`` (first fit, always, --full-refresh under auto, changed
+    settings, age) or, under auto, when the stored calibration fit's holdout error on today's
+    holdout (``value_holdout_error``) exceeds the threshold. Otherwise the stored fit is kept and
+    written again for this check month; a refit that reproduces the stored fit keeps its version.
+    """
+    as_of = pd.Timestamp(request["as_of_month_end"]).date()
+    fingerprint = config_fingerprint(dict(fingerprint_settings))
+    threshold = float(request["holdout_error_threshold"])
+    latest = pd.DataFrame(columns=[*VALUE_FIT_COLUMNS, *VALUE_REGISTRY_COLUMNS])
+    meta = None
+    if stored is not None and not stored.empty:
+        last_check = stored["check_month_end"].max()
+        latest = stored[stored["check_month_end"] == last_check]
+        meta = {
+            "definition_version": int(latest["definition_version"].iloc[0]),
+            "fitted_on_month_end": pd.Timestamp(latest["fitted_on_month_end"].iloc[0]).date(),
+            "config_fingerprint": str(latest["config_fingerprint"].iloc[0]),
+        }
+    error = None
+    if meta is not None:
+        error = value_holdout_error(
+            summary, latest[latest["fit_period"] == "calibration"][list(VALUE_FIT_COLUMNS)]
+        )
+    refit, reason = decide_refit(
+        setting=request["setting"],
+        stored=meta,
+        as_of_month_end=as_of,
+        interval_months=int(request["interval_months"]),
+        fingerprint=fingerprint,
+        full_refresh=bool(request["full_refresh"]),
+        max_psi=None,
+        psi_threshold=math.inf,
+        reassigned=None,
+        reassigned_threshold=math.inf,
+        settings_label=VALUE_SETTINGS_LABEL,
+    )
+    if not refit and request["setting"] == "auto" and error is not None and error > threshold:
+        refit, reason = (
+            True,
+            (
+                f"holdout drift: the stored fit's purchase-day forecast is off by {error:.3f} "
+                f"> segmentation__drift_value_holdout_error={threshold:g}"
+            ),
+        )
+    version = meta["definition_version"] if meta else 0
+    fitted_on = meta["fitted_on_month_end"] if meta else as_of
+    stored_fingerprint = meta["config_fingerprint"] if meta else fingerprint
+    decision = "kept"
+    fits = latest[list(VALUE_FIT_COLUMNS)].copy()
+    if refit:
+        renamed = summary.rename(
+            columns={
+                "recency_days": "recency",
+                "age_days": "T",
+                "repeat_purchase_day_value": "monetary_value",
+                "purchase_day_value": "purchase_value",
+            }
+        )
+        fitted = fit_value_model_periods(renamed, fit_config)
+        end_dates = summary.groupby("fit_period")["fit_end_date"].first()
+        fitted["fit_end_date"] = [pd.Timestamp(end_dates[p]).date() for p in fitted["fit_period"]]
+        if meta is not None and _same_value_fit(fitted, fits):
+            decision = "refit reproduced the stored definition"
+            reason = f"{reason}; the refit reproduced definition {version}, which is kept"
+        else:
+            fits = fitted[list(VALUE_FIT_COLUMNS)].copy()
+            version += 1
+            decision = "refit"
+            fitted_on = as_of
+            stored_fingerprint = fingerprint
+    fits = fits.reset_index(drop=True)
+    fits["fit_end_date"] = [pd.Timestamp(d).date() for d in fits["fit_end_date"]]
+    fits["definition_version"] = version
+    fits["fitted_on_month_end"] = fitted_on
+    fits["config_fingerprint"] = stored_fingerprint
+    fits["check_month_end"] = as_of
+    fits["checked_definition_version"] = pd.array(
+        [meta["definition_version"] if meta else None] * len(fits), dtype="Int64"
+    )
+    fits["refit_setting"] = request["setting"]
+    fits["refit_decision"] = decision
+    fits["refit_reason"] = reason
+    fits["holdout_error"] = error
+    fits["holdout_error_threshold"] = threshold
+    fits["definition_version"] = fits["definition_version"].astype("int64")
+    fits["holdout_error"] = fits["holdout_error"].astype("float64")
+    return fits[[*VALUE_FIT_COLUMNS, *VALUE_REGISTRY_COLUMNS]]

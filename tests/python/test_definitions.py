@@ -225,3 +225,138 @@ def test_drift_is_measured_on_features_with_ties_after_a_round_trip() -> None:
     assert set(psis["feature_name"]) == {"monetary", "frequency", "discount_share"}
     assert psis["numeric_value"].notna().all()
     assert psis["numeric_value"].max() == pytest.approx(0.0, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- the value model
+
+
+def value_summary(holdout_factor: float = 1.0, seed: int = 7) -> pd.DataFrame:
+    """A BG/NBD training summary as int_value_model_training_summary has it: 'calibration' rows
+    with what happened in a 365-day holdout, and the same customers as 'current' rows."""
+    from segmentation.value.beta_geo import simulate_bgnbd
+
+    rng = np.random.default_rng(seed)
+    ages = rng.integers(200, 700, size=800)
+    drawn = simulate_bgnbd(800, r=0.8, alpha=60.0, a=0.6, b=2.5, T=ages, seed=seed, horizon=365)
+    spend = np.where(drawn["frequency"] > 0, rng.gamma(4.0, 12.0, size=800).round(2), np.nan)
+    calibration = pd.DataFrame(
+        {
+            "fit_period": "calibration",
+            "fit_end_date": pd.Timestamp("2024-06-30"),
+            "frequency": drawn["frequency"].to_numpy(),
+            "recency_days": np.floor(drawn["recency"]).astype(int).to_numpy(),
+            "age_days": drawn["T"].astype(int).to_numpy(),
+            "repeat_purchase_day_value": spend,
+            "purchase_day_value": np.nan_to_num(spend, nan=40.0),
+            "holdout_purchases": np.round(drawn["future_purchases"] * holdout_factor).astype(int),
+            "holdout_days": 365,
+            "customers": 1,
+        }
+    )
+    current = calibration.assign(
+        fit_period="current",
+        fit_end_date=pd.Timestamp("2025-06-30"),
+        holdout_purchases=np.nan,
+        holdout_days=np.nan,
+    )
+    return pd.concat([calibration, current], ignore_index=True)
+
+
+VALUE_CONFIG = {"time_unit": "day", "penalizer": 0.0}
+
+
+def value_request(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "setting": "auto",
+        "as_of_month_end": AS_OF,
+        "interval_months": 3,
+        "full_refresh": False,
+        "holdout_error_threshold": 0.25,
+    }
+    base.update(overrides)
+    return base
+
+
+def test_the_value_fit_is_versioned_and_kept_until_the_policy_refits() -> None:
+    from segmentation.definitions import (
+        VALUE_FIT_COLUMNS,
+        VALUE_REGISTRY_COLUMNS,
+        version_value_fit,
+    )
+
+    summary = value_summary()
+    first = version_value_fit(summary, VALUE_CONFIG, VALUE_CONFIG, None, value_request())
+    assert list(first.columns) == [*VALUE_FIT_COLUMNS, *VALUE_REGISTRY_COLUMNS]
+    assert set(first["refit_decision"]) == {"refit"}
+    assert set(first["definition_version"]) == {1}
+    assert first["refit_reason"].iloc[0] == "first fit: no stored definition"
+    assert first["holdout_error"].isna().all()
+
+    # a month later, same data: kept, the same fit written again for the new check month
+    kept = version_value_fit(
+        summary, VALUE_CONFIG, VALUE_CONFIG, first, value_request(as_of_month_end="2025-07-31")
+    )
+    assert set(kept["refit_decision"]) == {"kept"}
+    assert set(kept["definition_version"]) == {1}
+    assert str(kept["check_month_end"].iloc[0]) == "2025-07-31"
+    assert str(kept["fitted_on_month_end"].iloc[0]) == AS_OF
+    pd.testing.assert_frame_equal(
+        kept[list(VALUE_FIT_COLUMNS)].reset_index(drop=True),
+        first[list(VALUE_FIT_COLUMNS)].reset_index(drop=True),
+    )
+    # the stored calibration fit forecasts the (BG/NBD-drawn) holdout well
+    assert 0 <= kept["holdout_error"].iloc[0] < 0.25
+
+    # the interval reached: refitted; on the same data the refit reproduces version 1
+    stored = pd.concat([first, kept], ignore_index=True)
+    aged = version_value_fit(
+        summary, VALUE_CONFIG, VALUE_CONFIG, stored, value_request(as_of_month_end="2025-09-30")
+    )
+    assert set(aged["refit_decision"]) == {"refit reproduced the stored definition"}
+    assert set(aged["definition_version"]) == {1}
+    assert aged["refit_reason"].iloc[0].startswith("definition 1 is 3 months old")
+
+    # never: kept, and says that the settings changed
+    changed = {**VALUE_CONFIG, "penalizer": 0.1}
+    never = version_value_fit(
+        summary,
+        changed,
+        changed,
+        stored,
+        value_request(setting="never", as_of_month_end="2025-08-31"),
+    )
+    assert set(never["refit_decision"]) == {"kept"}
+    assert "value-model settings" in never["refit_reason"].iloc[0]
+    # auto with the changed settings: a new version
+    auto = version_value_fit(
+        summary, changed, changed, stored, value_request(as_of_month_end="2025-08-31")
+    )
+    assert set(auto["definition_version"]) == {2}
+    assert auto["refit_reason"].iloc[0].startswith("the value-model settings")
+
+
+def test_the_value_fit_refits_when_its_holdout_forecast_drifts() -> None:
+    from segmentation.definitions import version_value_fit
+
+    first = version_value_fit(value_summary(), VALUE_CONFIG, VALUE_CONFIG, None, value_request())
+    # the same customers now buy three times as often in the holdout as the model expects
+    drifted = value_summary(holdout_factor=3.0)
+    checked = version_value_fit(
+        drifted, VALUE_CONFIG, VALUE_CONFIG, first, value_request(as_of_month_end="2025-07-31")
+    )
+    # |P - 3A| / 3A with P close to A: about 2/3
+    assert 0.55 < checked["holdout_error"].iloc[0] < 0.75
+    assert checked["refit_reason"].iloc[0].startswith("holdout drift")
+    assert set(checked["refit_decision"]) == {"refit"}
+    assert set(checked["definition_version"]) == {2}
+    assert str(checked["fitted_on_month_end"].iloc[0]) == "2025-07-31"
+    # under never the same drift is measured and reported, and the fit is kept
+    never = version_value_fit(
+        drifted,
+        VALUE_CONFIG,
+        VALUE_CONFIG,
+        first,
+        value_request(setting="never", as_of_month_end="2025-07-31"),
+    )
+    assert set(never["refit_decision"]) == {"kept"}
+    assert never["holdout_error"].iloc[0] == pytest.approx(checked["holdout_error"].iloc[0])

@@ -32,6 +32,11 @@ MONTH_N1 = "2019-05-31"
 MONTH_N2 = "2019-06-30"
 COMPARED = [
     "main_intermediate.int_customer_clusters_monthly",
+    "main_intermediate.int_customer_value_summary_monthly",
+    "main_intermediate.value_model_scores",
+    "main_intermediate.int_customer_value_scored_monthly",
+    "main_intermediate.int_potential_tier_merges",
+    "main_intermediate.int_customer_value_monthly",
     "main_marts.fct_customer_segments_monthly",
     "main_marts.fct_segment_migrations",
     "main_marts.fct_segment_kpis_monthly",
@@ -97,6 +102,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     before_shift = incremental.frame(
         "select * from main_intermediate.int_customer_clusters_monthly"
     )
+    values_before_shift = incremental.frame(
+        "select * from main_intermediate.int_customer_value_monthly"
+    )
     # the planted shift: every customer places a large order in month N+2
     orders = pd.read_csv(sources / "orders.csv")
     customers = orders["customer_id"].drop_duplicates().to_numpy()
@@ -119,6 +127,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "compared": compared,
         "months": months,
         "before_shift": before_shift,
+        "values_before_shift": values_before_shift,
         "shifted": shifted,
     }
 
@@ -135,7 +144,7 @@ def test_the_drift_mart_flags_the_planted_shift_and_auto_refits(history: dict[st
     shifted: DbtResult = history["shifted"]
     drift = shifted.frame(
         "select * from main_marts.fct_segment_definition_drift "
-        f"where check_month_end = date '{MONTH_N2}'"
+        f"where check_month_end = date '{MONTH_N2}' and definition = 'clustering'"
     )
     psi = drift[drift["measure"] == "feature_psi"].set_index("feature_name")
     assert psi.loc["monetary", "is_over_threshold"], psi
@@ -146,7 +155,7 @@ def test_the_drift_mart_flags_the_planted_shift_and_auto_refits(history: dict[st
     # the month before, with no shift yet, was checked and kept
     earlier = shifted.frame(
         "select * from main_marts.fct_segment_definition_drift "
-        f"where check_month_end = date '{MONTH_N1}'"
+        f"where check_month_end = date '{MONTH_N1}' and definition = 'clustering'"
     )
     assert (earlier["refit_decision"] == "kept").all()
     assert not earlier.loc[earlier["measure"] == "feature_psi", "is_over_threshold"].any()
@@ -182,3 +191,48 @@ def test_a_refit_changes_no_past_month(history: dict[str, object]) -> None:
         "select distinct cluster_definition_version from main_marts.fct_customer_segments_monthly"
     )
     assert set(segments["cluster_definition_version"]) == {1, 2}
+
+
+def test_the_value_fit_is_versioned_and_a_refit_changes_no_past_month(
+    history: dict[str, object],
+) -> None:
+    shifted: DbtResult = history["shifted"]
+    registry = shifted.frame(
+        "select distinct check_month_end, definition_version, fitted_on_month_end, "
+        "refit_decision, refit_reason, holdout_error "
+        "from main_intermediate.value_model_registry order by check_month_end"
+    )
+    assert [str(d)[:10] for d in registry["check_month_end"]] == [MONTH_N, MONTH_N1, MONTH_N2]
+    # never kept the first fit for N+1; the planted orders make its holdout forecast wrong
+    assert registry["refit_decision"].tolist() == ["refit", "kept", "refit"], registry
+    assert registry["definition_version"].tolist() == [1, 1, 2]
+    assert registry["refit_reason"].iloc[1].startswith("definition 1 kept: segmentation__refit")
+    assert registry["refit_reason"].iloc[2].startswith("holdout drift"), registry
+    assert registry["holdout_error"].iloc[2] > 0.25
+    # the month before the shift was checked and was within the bound
+    assert registry["holdout_error"].iloc[1] < registry["holdout_error"].iloc[2]
+    before: pd.DataFrame = history["values_before_shift"]
+    after = shifted.frame("select * from main_intermediate.int_customer_value_monthly")
+    past = after[after["period_month_end"] <= pd.Timestamp(MONTH_N1)]
+    key = ["customer_id", "period_month_end"]
+    pd.testing.assert_frame_equal(
+        before.sort_values(key).reset_index(drop=True),
+        past.sort_values(key).reset_index(drop=True),
+    )
+    assert set(past["value_definition_version"].dropna()) == {1}
+    new = after[after["period_month_end"] > pd.Timestamp(MONTH_N1)]
+    assert len(new) and set(new["value_definition_version"].dropna()) == {2}
+    # the drift mart shows the value check of every month, with its decision
+    value_drift = shifted.frame(
+        "select * from main_marts.fct_segment_definition_drift "
+        "where definition = 'customer_value' order by check_month_end"
+    )
+    assert value_drift["measure"].tolist() == ["none", "value_holdout_error", "value_holdout_error"]
+    assert value_drift["is_over_threshold"].tolist()[1:] == [False, True]
+    assert value_drift["refit_decision"].tolist() == ["refit", "kept", "refit"]
+    assert value_drift["checked_definition_version"].tolist()[1:] == [1, 1]
+    # the scores cache holds only the definition in force
+    cached = shifted.frame(
+        "select distinct definition_version from main_intermediate.value_model_scores"
+    )
+    assert cached["definition_version"].tolist() == [2]

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
 
 -- Customer value at every customer and period end, before small potential tiers are merged:
 -- probability alive and expected purchase days over segmentation__clv_horizon_days (the chosen
@@ -8,12 +15,20 @@
 -- its percentile among buyers in the period, and the potential tier from potential_tier_rules.
 -- A one-time buyer silent for longer than 80% of the repeat buyers' mean gaps in the period is
 -- never put in a tier that does not accept lapsed one-time buyers.
+-- Point in time (incremental): each month end is valued once, with the value definition in force
+-- when it is first built (value_model_fit, kept as value_definition_version); a normal build
+-- revalues the last stored month only when it was an open period (the last build's as-of date
+-- fell before its month end) and appends the months after it, so a refit changes no past month;
+-- --full-refresh revalues every month with the definition in force.
 {%- set margin = segmentation_setting('clv_margin') %}
 
 with
 
 summary as (
     select * from {{ ref('int_customer_value_summary_monthly') }}
+    {%- if is_incremental() %}
+    where {{ segmentation_new_months() }}
+    {%- endif %}
 ),
 
 scores as (
@@ -44,6 +59,8 @@ valued as (
     select
         summary.customer_id,
         summary.period_month_end,
+        summary.period_end_date,
+        scores.definition_version as value_definition_version,
         scores.probability_alive,
         scores.expected_orders,
         scores.discounted_expected_orders,
@@ -127,6 +144,8 @@ customer_values as (
     select
         tiered.customer_id,
         tiered.period_month_end,
+        tiered.period_end_date,
+        tiered.value_definition_version,
         tiered.probability_alive,
         tiered.expected_orders,
         tiered.expected_order_value,

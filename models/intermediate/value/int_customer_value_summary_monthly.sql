@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
 
 -- The standard "buy till you die" summary per customer and period end, in days (Fader, Hardie &
 -- Lee 2005; Fader & Hardie 2013): purchases are counted in distinct purchase days (several
@@ -7,6 +14,9 @@
 -- the first purchase day to the period end; repeat_purchase_day_value = mean net value of the
 -- repeat purchase days (the first purchase excluded), null without a repeat. Customers without a
 -- completed order have no row.
+-- Incremental, like int_customer_features_monthly: a build recomputes the last stored month (it
+-- may have been the current period) and appends the months after it; the running sums still add
+-- the purchase days of every earlier month, so --full-refresh gives the same rows.
 with
 
 orders as (
@@ -14,7 +24,15 @@ orders as (
 ),
 
 features as (
-    select * from {{ ref('int_customer_features_monthly') }}
+    select
+        customer_id,
+        period_month_end,
+        period_end_date,
+        is_current_period
+    from {{ ref('int_customer_features_monthly') }}
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
 ),
 
 purchase_days as (
@@ -48,24 +66,42 @@ monthly_days as (
     group by customer_id, period_month_end
 ),
 
-running as (
+combined as (
+    -- the periods to compute, and every month with a purchase day (also months before them:
+    -- their purchases still count)
     select
-        features.customer_id,
-        features.period_month_end,
+        coalesce(features.customer_id, monthly_days.customer_id) as customer_id,
+        coalesce(features.period_month_end, monthly_days.period_month_end) as period_month_end,
+        features.customer_id is not null as is_period,
         features.period_end_date,
         features.is_current_period,
-        sum(monthly_days.purchase_days_in_month) over customer_months as purchase_days_to_date,
-        min(monthly_days.first_purchase_date_in_month) over customer_months as first_purchase_date,
-        max(monthly_days.last_purchase_date_in_month) over customer_months as last_purchase_date,
-        sum(monthly_days.purchase_value_in_month) over customer_months as purchase_value_to_date,
-        sum(monthly_days.repeat_value_in_month) over customer_months as repeat_value_to_date
+        monthly_days.purchase_days_in_month,
+        monthly_days.first_purchase_date_in_month,
+        monthly_days.last_purchase_date_in_month,
+        monthly_days.purchase_value_in_month,
+        monthly_days.repeat_value_in_month
     from features
-    left join monthly_days
+    full outer join monthly_days
         on
             features.customer_id = monthly_days.customer_id
             and features.period_month_end = monthly_days.period_month_end
+),
+
+running as (
+    select
+        customer_id,
+        period_month_end,
+        is_period,
+        period_end_date,
+        is_current_period,
+        sum(purchase_days_in_month) over customer_months as purchase_days_to_date,
+        min(first_purchase_date_in_month) over customer_months as first_purchase_date,
+        max(last_purchase_date_in_month) over customer_months as last_purchase_date,
+        sum(purchase_value_in_month) over customer_months as purchase_value_to_date,
+        sum(repeat_value_in_month) over customer_months as repeat_value_to_date
+    from combined
     window customer_months as (
-        partition by features.customer_id order by features.period_month_end
+        partition by customer_id order by period_month_end
         rows between unbounded preceding and current row
     )
 ),
@@ -95,7 +131,7 @@ summary as (
         first_purchase_date,
         last_purchase_date
     from running
-    where purchase_days_to_date > 0
+    where is_period and purchase_days_to_date > 0
 )
 
 select * from summary

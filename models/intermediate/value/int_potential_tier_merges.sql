@@ -5,17 +5,34 @@
 -- that a merge never puts lapsed one-time buyers in a high-potential tier) when only one is,
 -- else the larger one (on a tie, the lower-ranked one). One row per period and original
 -- tier; merged_potential_tier is the tier its customers end up in.
+-- Point in time (incremental, like int_customer_value_scored_monthly): a past month keeps its
+-- merges; a build recomputes only the months it values.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_month_end',
+        on_schema_change='fail',
+    )
+}}
 {%- set share = segmentation_setting('min_segment_share') %}
 {%- set passes = 9 %}
 
 with
 
-scored as (
-    select * from {{ ref('int_customer_value_scored_monthly') }}
-),
-
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
+    {%- if is_incremental() %}
+    where {{ segmentation_new_months() }}
+    {%- endif %}
+),
+
+scored as (
+    select scored.*
+    from {{ ref('int_customer_value_scored_monthly') }} as scored
+    {%- if is_incremental() %}
+    where {{ segmentation_new_months('scored.period_month_end') }}
+    {%- endif %}
 ),
 
 tier_rules as (
@@ -25,6 +42,7 @@ tier_rules as (
 period_customers as (
     select
         period_month_end,
+        max(period_end_date) as period_end_date,
         count(*) as customers
     from features
     group by period_month_end
@@ -114,6 +132,7 @@ map_{{ i }} as (
 tier_merges as (
     select
         map_{{ passes }}.period_month_end,
+        period_customers.period_end_date,
         original_tiers.potential_tier,
         map_{{ passes }}.original_rank as potential_rank,
         merged_tiers.potential_tier as merged_potential_tier,

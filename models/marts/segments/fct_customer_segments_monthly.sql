@@ -43,6 +43,7 @@ customer_segments as (
         composite.composite_segment_rank,
         customer_values.potential_tier,
         customer_values.potential_rank,
+        customer_values.value_definition_version,
         -- predicted value
         customer_values.probability_alive,
         customer_values.expected_orders,

@@ -1,27 +1,24 @@
--- How far today's customers have drifted from the clustering definition in force, one row per
--- build check month and measure, with the refit decision that build took: "re-assess the
--- segments" is a query on this table. Measures (segmentation.definitions):
+-- How far today's customers have drifted from the definitions in force (the clustering and the
+-- customer-value fit), one row per build check month, definition and measure, with the refit
+-- decision that build took for that definition: "re-assess the segments" is a query on this
+-- table. Measures (segmentation.definitions):
 --   feature_psi       population stability index of one clustering feature: today's buyers in
 --                     the fit sample's decile bins against the fit sample (above the threshold
 --                     segmentation__drift_psi_threshold is a significant shift);
 --   reassigned_share  share of today's sample whose cluster changes when k-means is refitted at
 --                     the same k from the stored centroids (segmentation__drift_reassigned_share);
---   value_purchase_days_error, value_revenue_error  the customer-value model's relative error on
---                     its holdout period, in total (fct_value_model_holdout; the current check
---                     month only: the value model is refitted on every build).
--- A check month that fitted a new definition has no drift rows of its own except the decision.
+--   value_holdout_error  the stored customer-value calibration fit's relative error on the
+--                     check's holdout purchase days (value_model_registry;
+--                     segmentation__drift_value_holdout_error).
+-- A check month that fitted a first definition has one row per definition, measure none.
 with
 
 registry as (
     select * from {{ ref('segmentation_cluster_model') }}
 ),
 
-value_holdout as (
-    select * from {{ ref('fct_value_model_holdout') }}
-),
-
-analysis_window as (
-    select * from {{ ref('int_analysis_window') }}
+value_registry as (
+    select * from {{ ref('value_model_registry') }}
 ),
 
 checks as (
@@ -64,33 +61,12 @@ measures as (
         numeric_value as measured_value
     from checks
     where parameter_name = 'reassigned_share'
-
-    union all
-
-    select
-        analysis_window.as_of_month_end as check_month_end,
-        'value_purchase_days_error' as measure,
-        cast(null as {{ dbt.type_string() }}) as feature_name,
-        value_holdout.purchase_days_relative_error as measured_value
-    from value_holdout
-    cross join analysis_window
-    where value_holdout.repeat_purchase_days_bucket = 'total'
-
-    union all
-
-    select
-        analysis_window.as_of_month_end as check_month_end,
-        'value_revenue_error' as measure,
-        cast(null as {{ dbt.type_string() }}) as feature_name,
-        value_holdout.revenue_relative_error as measured_value
-    from value_holdout
-    cross join analysis_window
-    where value_holdout.repeat_purchase_days_bucket = 'total'
 ),
 
 drift as (
     select
         decisions.check_month_end,
+        'clustering' as definition,
         measures.measure,
         measures.feature_name,
         decisions.checked_definition_version,
@@ -108,9 +84,32 @@ drift as (
         on decisions.check_month_end = measures.check_month_end
 ),
 
+value_checks as (
+    select distinct
+        check_month_end,
+        'customer_value' as definition,
+        case when holdout_error is not null then 'value_holdout_error' end as measure,
+        cast(null as {{ dbt.type_string() }}) as feature_name,
+        checked_definition_version,
+        definition_version,
+        holdout_error as measured_value,
+        holdout_error_threshold as threshold,
+        refit_setting,
+        refit_decision,
+        refit_reason
+    from value_registry
+),
+
+checked as (
+    select * from drift
+    union all
+    select * from value_checks
+),
+
 flagged as (
     select
         check_month_end,
+        definition,
         coalesce(measure, 'none') as measure,
         feature_name,
         checked_definition_version,
@@ -121,7 +120,7 @@ flagged as (
         refit_setting,
         refit_decision,
         refit_reason
-    from drift
+    from checked
 )
 
 select * from flagged

@@ -23,7 +23,9 @@ parameters as (
         fit.fit_status,
         fit.choice_reason,
         validation.value_model_status,
-        validation.validation_summary
+        validation.validation_summary,
+        fit.definition_version,
+        cast(fit.fitted_on_month_end as date) as fitted_on_month_end
     from fit
     left join validation
         on fit.fit_period = validation.fit_period
