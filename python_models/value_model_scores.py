@@ -34,7 +34,12 @@ SCHEMA = pa.schema(
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="fail")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="merge",
+        unique_key=KEY,
+        on_schema_change="fail",
+    )
     params = to_pandas(dbt.ref("value_model_fit"))
     fits = {period: rows for period, rows in params.groupby("fit_period")}
     version = int(params["definition_version"].iloc[0])
