@@ -37,7 +37,7 @@ def model(dbt, session):
     dbt.config(
         materialized="incremental",
         incremental_strategy="merge",
-        unique_key=KEY,
+        unique_key=["score_set", "frequency", "recency_days", "age_days", "horizon_days"],
         on_schema_change="fail",
     )
     params = to_pandas(dbt.ref("value_model_fit"))

@@ -37,6 +37,9 @@ COMPARED = [
     "main_intermediate.int_customer_value_scored_monthly",
     "main_intermediate.int_potential_tier_merges",
     "main_intermediate.int_customer_value_monthly",
+    "main_intermediate.int_composite_axes_monthly",
+    "main_intermediate.int_composite_map_registry",
+    "main_intermediate.int_customer_composite_monthly",
     "main_marts.fct_customer_segments_monthly",
     "main_marts.fct_segment_migrations",
     "main_marts.fct_segment_kpis_monthly",
@@ -105,6 +108,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     values_before_shift = incremental.frame(
         "select * from main_intermediate.int_customer_value_monthly"
     )
+    composite_before_shift = incremental.frame(
+        "select * from main_intermediate.int_customer_composite_monthly"
+    )
     # the planted shift: every customer places a large order in month N+2
     orders = pd.read_csv(sources / "orders.csv")
     customers = orders["customer_id"].drop_duplicates().to_numpy()
@@ -128,6 +134,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "months": months,
         "before_shift": before_shift,
         "values_before_shift": values_before_shift,
+        "composite_before_shift": composite_before_shift,
         "shifted": shifted,
     }
 
@@ -236,3 +243,34 @@ def test_the_value_fit_is_versioned_and_a_refit_changes_no_past_month(
         "select distinct definition_version from main_intermediate.value_model_scores"
     )
     assert cached["definition_version"].tolist() == [2]
+
+
+def test_the_composite_map_is_versioned_and_a_new_map_changes_no_past_month(
+    history: dict[str, object],
+) -> None:
+    shifted: DbtResult = history["shifted"]
+    registry = shifted.frame(
+        "select distinct check_month_end, definition_version, refit_decision, refit_reason, "
+        "reassigned_share from main_intermediate.int_composite_map_registry "
+        "order by check_month_end"
+    )
+    assert [str(d)[:10] for d in registry["check_month_end"]] == [MONTH_N, MONTH_N1, MONTH_N2]
+    assert registry["refit_decision"].tolist()[:2] == ["refit", "kept"], registry
+    assert registry["refit_reason"].iloc[1] == "definition 1 kept: segmentation__refit is never"
+    # every customer's large order moves the value tiers and lifecycles: measured, and judged
+    shift = registry.iloc[2]
+    assert shift["reassigned_share"] > registry["reassigned_share"].iloc[1], registry
+    if shift["reassigned_share"] > 0.25:
+        assert shift["refit_decision"] == "refit" and shift["definition_version"] == 2
+        assert shift["refit_reason"].startswith("segment drift"), registry
+    before: pd.DataFrame = history["composite_before_shift"]
+    after = shifted.frame("select * from main_intermediate.int_customer_composite_monthly")
+    past = after[after["period_month_end"] <= pd.Timestamp(MONTH_N1)]
+    key = ["customer_id", "period_month_end"]
+    pd.testing.assert_frame_equal(
+        before.sort_values(key).reset_index(drop=True),
+        past.sort_values(key).reset_index(drop=True),
+    )
+    assert set(past["composite_definition_version"]) == {1}
+    new = after[after["period_month_end"] > pd.Timestamp(MONTH_N1)]
+    assert set(new["composite_definition_version"]) == {int(shift["definition_version"])}

@@ -41,6 +41,7 @@ customer_segments as (
         composite.engagement_level,
         composite.composite_segment,
         composite.composite_segment_rank,
+        composite.composite_definition_version,
         customer_values.potential_tier,
         customer_values.potential_rank,
         customer_values.value_definition_version,

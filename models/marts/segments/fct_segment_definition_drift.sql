@@ -1,5 +1,5 @@
 -- How far today's customers have drifted from the definitions in force (the clustering and the
--- customer-value fit), one row per build check month, definition and measure, with the refit
+-- customer-value fit, the composite merge map), one row per build check month, definition and measure, with the refit
 -- decision that build took for that definition: "re-assess the segments" is a query on this
 -- table. Measures (segmentation.definitions):
 --   feature_psi       population stability index of one clustering feature: today's buyers in
@@ -9,7 +9,10 @@
 --                     the same k from the stored centroids (segmentation__drift_reassigned_share);
 --   value_holdout_error  the stored customer-value calibration fit's relative error on the
 --                     check's holdout purchase days (value_model_registry;
---                     segmentation__drift_value_holdout_error).
+--                     segmentation__drift_value_holdout_error);
+--   composite_reassigned_share  share of the current customers a composite merge map decided
+--                     today would put in another segment (int_composite_map_registry;
+--                     segmentation__drift_reassigned_share).
 -- A check month that fitted a first definition has one row per definition, measure none.
 with
 
@@ -19,6 +22,10 @@ registry as (
 
 value_registry as (
     select * from {{ ref('value_model_registry') }}
+),
+
+composite_registry as (
+    select * from {{ ref('int_composite_map_registry') }}
 ),
 
 checks as (
@@ -100,10 +107,28 @@ value_checks as (
     from value_registry
 ),
 
+composite_checks as (
+    select distinct
+        check_month_end,
+        'composite' as definition,
+        case when reassigned_share is not null then 'composite_reassigned_share' end as measure,
+        cast(null as {{ dbt.type_string() }}) as feature_name,
+        checked_definition_version,
+        definition_version,
+        reassigned_share as measured_value,
+        reassigned_threshold as threshold,
+        refit_setting,
+        refit_decision,
+        refit_reason
+    from composite_registry
+),
+
 checked as (
     select * from drift
     union all
     select * from value_checks
+    union all
+    select * from composite_checks
 ),
 
 flagged as (
