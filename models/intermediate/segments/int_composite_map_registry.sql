@@ -315,7 +315,7 @@ checked as (
         stored_meta.cells as stored_cells,
         stored_meta.definition_version as stored_version,
         stored_meta.fitted_on_month_end as stored_fitted_on,
-        compared.reassigned_share,
+        case when stored_meta.cells > 0 then compared.reassigned_share end as reassigned_share,
         compared.changed_cells = 0 and stored_meta.cells = (select count(*) from candidate) as is_same_map,
         {{ dbt.datediff('stored_meta.fitted_on_month_end', 'request.as_of_month_end', 'month') }} as age_months,
         case

@@ -1,22 +1,41 @@
 -- One row per customer and period end with the features and every segment held then, with its
 -- rank: the wide history that migrations and KPIs read (one window per customer, no joins). The
 -- RFM columns come through int_customer_composite_monthly, which has joined them already.
+-- Incremental: every input is point in time, so a build recomputes only the last stored month
+-- (its is_current_period may have ended) and appends the months after it.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['customer_id', 'period_month_end'],
+        on_schema_change='fail',
+    )
+}}
+{%- set new_months %}
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
+{%- endset %}
 with
 
 features as (
     select * from {{ ref('int_customer_features_monthly') }}
+    {{- new_months }}
 ),
 
 clusters as (
     select * from {{ ref('int_customer_clusters_monthly') }}
+    {{- new_months }}
 ),
 
 composite as (
     select * from {{ ref('int_customer_composite_monthly') }}
+    {{- new_months }}
 ),
 
 customer_values as (
     select * from {{ ref('int_customer_value_monthly') }}
+    {{- new_months }}
 ),
 
 customer_segments as (
