@@ -64,9 +64,9 @@ mapped_cells as (
                     when segment_map.lifecycle_stage = cells.lifecycle_stage then 2
                     when segment_map.composite_segment = 'Other customers' then 3
                     else 4
-                end,
+                end asc,
                 segment_map.composite_segment_rank desc,
-                segment_map.composite_segment
+                segment_map.composite_segment asc
         ) as preference
     from cells
     cross join segment_map

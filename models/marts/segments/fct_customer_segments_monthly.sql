@@ -11,10 +11,10 @@
         on_schema_change='fail',
     )
 }}
-{%- set new_months %}
-    {%- if is_incremental() %}
+{%- set new_months -%}
+{%- if is_incremental() %}
     where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
-    {%- endif %}
+{%- endif -%}
 {%- endset %}
 with
 
