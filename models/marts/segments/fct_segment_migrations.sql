@@ -12,11 +12,37 @@
 -- now (tested in assert_migrations_conserve_segment_sizes). Built from the wide segment history
 -- with one lag/lead window per customer and then unpivoted, instead of joining the long
 -- memberships (customers x months x segmentations) with themselves: no join of the big tables.
+-- A composite move is judged by the merge maps its two months were assigned with
+-- (int_composite_segments per definition_version). Incremental (point in time, like its input): a
+-- build recomputes the last stored month and the months after it, reading one month more for the
+-- previous month end.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_month_end',
+        on_schema_change='fail',
+    )
+}}
 {%- set segmentations = segmentation_segment_columns() %}
 with
 
 customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
+    {%- if is_incremental() %}
+    where period_month_end >= (
+        select {{ segmentation_month_end(dbt.dateadd('month', -1, 'max(stored.period_month_end)')) }}
+        from {{ this }} as stored
+    )
+    {%- endif %}
+),
+
+month_versions as (
+    select
+        period_month_end,
+        max(composite_definition_version) as composite_definition_version
+    from customer_segments
+    group by period_month_end
 ),
 
 rfm_rules as (
@@ -36,6 +62,7 @@ segment_kinds as (
     select
         'rfm' as segmentation,
         segment_name as segment,
+        cast(null as {{ dbt.type_bigint() }}) as definition_version,
         lifecycle_stage = 'lapsed' as is_lapsed,
         false as is_catch_all
     from rfm_rules
@@ -43,6 +70,7 @@ segment_kinds as (
     select
         'composite' as segmentation,
         composite_segment as segment,
+        definition_version,
         is_lapsed,
         is_catch_all
     from composite_segments
@@ -159,14 +187,22 @@ kinded as (
         coalesce(to_kinds.is_lapsed, false) as is_to_lapsed,
         coalesce(to_kinds.is_catch_all, false) as is_to_catch_all
     from counted
+    left join month_versions as to_versions
+        on counted.period_month_end = to_versions.period_month_end
+    left join month_versions as from_versions
+        on {{ segmentation_month_end(dbt.dateadd('month', -1, 'counted.period_month_end')) }} = from_versions.period_month_end
     left join segment_kinds as from_kinds
         on
             counted.segmentation = from_kinds.segmentation
             and counted.from_segment = from_kinds.segment
+            and coalesce(from_kinds.definition_version, -1)
+            = case when from_kinds.definition_version is null then -1 else from_versions.composite_definition_version end
     left join segment_kinds as to_kinds
         on
             counted.segmentation = to_kinds.segmentation
             and counted.to_segment = to_kinds.segment
+            and coalesce(to_kinds.definition_version, -1)
+            = case when to_kinds.definition_version is null then -1 else to_versions.composite_definition_version end
 ),
 
 rated as (
@@ -199,6 +235,13 @@ rated as (
         from_period_net_revenue,
         to_period_net_revenue
     from kinded
+),
+
+written as (
+    select * from rated
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
 )
 
-select * from rated
+select * from written
