@@ -243,12 +243,13 @@ stored as (
     {%- if is_incremental() %}
     select stored.*
     from {{ this }} as stored
-    where stored.check_month_end = (
-        select max(earlier.check_month_end)
-        from {{ this }} as earlier
-        cross join request
-        where earlier.check_month_end != request.as_of_month_end
-    )
+    where
+        stored.check_month_end = (
+            select max(earlier.check_month_end)
+            from {{ this }} as earlier
+            cross join request
+            where earlier.check_month_end != request.as_of_month_end
+        )
     {%- else %}
     -- a first build: nothing stored
     select
@@ -317,7 +318,6 @@ checked as (
         stored_meta.fitted_on_month_end as stored_fitted_on,
         case when stored_meta.cells > 0 then compared.reassigned_share end as reassigned_share,
         compared.changed_cells = 0 and stored_meta.cells = (select count(*) from candidate) as is_same_map,
-        {{ dbt.datediff('stored_meta.fitted_on_month_end', 'request.as_of_month_end', 'month') }} as age_months,
         case
             when stored_meta.cells = 0 then 'first fit: no stored definition'
             when '{{ refit }}' = 'always' then 'segmentation__refit is always'

@@ -30,10 +30,11 @@ with
 customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
     {%- if is_incremental() %}
-    where period_month_end >= (
-        select {{ segmentation_month_end(dbt.dateadd('month', -1, 'max(stored.period_month_end)')) }}
-        from {{ this }} as stored
-    )
+    where
+        period_month_end >= (
+            select {{ segmentation_month_end(dbt.dateadd('month', -1, 'max(stored.period_month_end)')) }}
+            from {{ this }} as stored
+        )
     {%- endif %}
 ),
 
@@ -42,7 +43,7 @@ month_versions as (
         period_month_end,
         max(composite_definition_version) as composite_definition_version
     from customer_segments
-    group by period_month_end
+    group by 1
 ),
 
 rfm_rules as (
