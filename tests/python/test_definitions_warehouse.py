@@ -259,7 +259,8 @@ def test_the_composite_map_is_versioned_and_a_new_map_changes_no_past_month(
     assert registry["refit_reason"].iloc[1] == "definition 1 kept: segmentation__refit is never"
     # every customer's large order moves the value tiers and lifecycles: measured, and judged
     assert pd.isna(registry["reassigned_share"].iloc[0])  # nothing stored to compare with
-    assert registry["reassigned_share"].iloc[1] == 0  # the same customers, the same map
+    # a month on, a map decided today moves a few customers: measured, within the bound, kept
+    assert 0 <= registry["reassigned_share"].iloc[1] <= 0.25, registry
     shift = registry.iloc[2]
     assert shift["reassigned_share"] > 0.25, registry
     assert shift["refit_decision"] == "refit" and shift["definition_version"] == 2
