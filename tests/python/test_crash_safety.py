@@ -41,8 +41,8 @@ KILL_POINTS = {
         r"START sql incremental model main_intermediate\.int_customer_features_monthly",
     ),
     "large table": (
-        "fct_customer_segments_monthly",
-        r"START sql table model main_marts\.fct_customer_segments_monthly",
+        "fct_segment_kpis_monthly",
+        r"START sql table model main_marts\.fct_segment_kpis_monthly",
     ),
     "publish": ("dim_migration_pathways", "publish"),
 }
