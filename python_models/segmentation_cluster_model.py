@@ -11,7 +11,7 @@ traits come from seeds/cluster_feature_catalog.csv.
 """
 
 from segmentation.clustering import FEATURE_TEXT_KEYS
-from segmentation.definitions import version_definition
+from segmentation.definitions import registry_inputs, version_definition
 from segmentation.frames import to_pandas
 
 
@@ -48,20 +48,18 @@ def model(dbt, session):
         "population_share": float(sample["buyer_share"].iloc[0]) if len(sample) else 1.0,
         "name_min_customers": int(dbt.config.get("persona_min_customers")),
     }
-    requested = to_pandas(dbt.ref("int_cluster_refit_request")).iloc[0]
-    as_of = requested["as_of_month_end"]
-    stored = None
-    if dbt.is_incremental:
-        stored = session.execute(
-            f"select * from {dbt.this} where check_month_end <> ?", [as_of]
-        ).df()
-    request = {
-        "setting": dbt.config.get("refit"),
-        "as_of_month_end": as_of,
-        "interval_months": int(dbt.config.get("refit_interval_months")),
-        "full_refresh": bool(requested["is_full_refresh"]),
-        "psi_threshold": float(dbt.config.get("drift_psi_threshold")),
-        "reassigned_threshold": float(dbt.config.get("drift_reassigned_share")),
-        "match_max_distance": float(dbt.config.get("cluster_match_max_distance")),
-    }
-    return version_definition(sample[["customer_id", *features]], config, stored, request)
+    stored, replaced, request = registry_inputs(
+        dbt,
+        session,
+        to_pandas(dbt.ref("int_cluster_refit_request")),
+        dbt.config.get("refit"),
+        dbt.config.get("refit_interval_months"),
+    )
+    request.update(
+        {
+            "psi_threshold": float(dbt.config.get("drift_psi_threshold")),
+            "reassigned_threshold": float(dbt.config.get("drift_reassigned_share")),
+            "match_max_distance": float(dbt.config.get("cluster_match_max_distance")),
+        }
+    )
+    return version_definition(sample[["customer_id", *features]], config, stored, request, replaced)

@@ -16,7 +16,7 @@ and "current" (history up to the as-of date, used to score customers). A fit tha
 (degenerate, or no data) is reported in its rows, never raised. value_model_fit is the fit in force.
 """
 
-from segmentation.definitions import version_value_fit
+from segmentation.definitions import registry_inputs, version_value_fit
 from segmentation.frames import to_pandas
 
 
@@ -36,18 +36,16 @@ def model(dbt, session):
         "max_training_rows": int(dbt.config.get("max_training_rows")),
         "seed": int(dbt.config.get("seed")),
     }
-    requested = to_pandas(dbt.ref("int_cluster_refit_request")).iloc[0]
-    as_of = requested["as_of_month_end"]
-    stored = None
-    if dbt.is_incremental:
-        stored = session.execute(
-            f"select * from {dbt.this} where check_month_end <> ?", [as_of]
-        ).df()
-    request = {
-        "setting": dbt.config.get("refit"),
-        "as_of_month_end": as_of,
-        "interval_months": int(dbt.config.get("refit_interval_months")),
-        "full_refresh": bool(requested["is_full_refresh"]),
-        "holdout_error_threshold": float(dbt.config.get("drift_value_holdout_error")),
-    }
-    return version_value_fit(summary, fit_config, fingerprint_settings, stored, request)
+    stored, replaced, request = registry_inputs(
+        dbt,
+        session,
+        to_pandas(dbt.ref("int_cluster_refit_request")),
+        dbt.config.get("refit"),
+        dbt.config.get("refit_interval_months"),
+    )
+    request.update(
+        {
+            "holdout_error_threshold": float(dbt.config.get("drift_value_holdout_error")),
+        }
+    )
+    return version_value_fit(summary, fit_config, fingerprint_settings, stored, request, replaced)

@@ -309,7 +309,14 @@ def _latest_definition(stored: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[
     fitted = stored[stored["artifact"] == "definition"]
     if fitted.empty:
         return pd.DataFrame(), None
-    version = int(fitted["definition_version"].max())
+    checks = stored[stored["artifact"] == "check"]
+    if checks.empty:
+        version = int(fitted["definition_version"].max())
+    else:
+        # the definition in force is the one the latest check names (a definition superseded by a
+        # rerun of its check month is stored too, and may carry a higher number)
+        latest_check = checks[checks["check_month_end"] == checks["check_month_end"].max()]
+        version = int(latest_check["definition_version"].iloc[0])
     rows = stored[
         (stored["definition_version"] == version) & stored["artifact"].isin(DEFINITION_ARTIFACTS)
     ]
@@ -435,11 +442,85 @@ def _remap(
     return out.astype(artifacts.dtypes.to_dict())
 
 
+def _registry_versions(*frames: pd.DataFrame | None) -> list[int]:
+    return [
+        int(v)
+        for frame in frames
+        if frame is not None and not frame.empty
+        for v in frame["definition_version"].dropna().unique()
+    ]
+
+
+def _new_version(
+    stored: pd.DataFrame | None,
+    replaced: pd.DataFrame | None,
+    same_as: Any,
+) -> int:
+    """The version number of a new definition: the number of the definition fitted in the check
+    month being replaced (a rerun) when ``same_as`` its rows, else one past every number stored,
+    the replaced rows' included, so that a number always means one definition (a rerun after a
+    code change never writes a different definition under a number the history already holds)."""
+    if replaced is not None and not replaced.empty:
+        as_of = replaced["check_month_end"].iloc[0]
+        fitted_here = replaced[
+            pd.to_datetime(replaced["fitted_on_month_end"]) == pd.to_datetime(as_of)
+        ]
+        for version in sorted(fitted_here["definition_version"].dropna().unique()):
+            if same_as(fitted_here[fitted_here["definition_version"] == version]):
+                return int(version)
+    return max([0, *_registry_versions(stored, replaced)]) + 1
+
+
+def _superseded(replaced: pd.DataFrame | None, in_force_version: int) -> pd.DataFrame:
+    """The rows of the replaced check month that record definitions fitted in that month other
+    than the one now in force: a rerun of the month supersedes them, but the history built with
+    them keeps their number, so they are written again (marked superseded where the registry has
+    a decision column)."""
+    if replaced is None or replaced.empty:
+        return pd.DataFrame()
+    as_of = pd.to_datetime(replaced["check_month_end"].iloc[0])
+    rows = replaced[
+        (pd.to_datetime(replaced["fitted_on_month_end"]) == as_of)
+        & (replaced["definition_version"] != in_force_version)
+    ]
+    return rows.reset_index(drop=True)
+
+
+SUPERSEDED_DECISION = "superseded"
+
+
+def registry_inputs(
+    dbt: Any, session: Any, requested: pd.DataFrame, setting: Any, interval_months: Any
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
+    """What a registry Python model reads before deciding: the stored rows of other check months,
+    the rows of this check month from an earlier build (a rerun; both None on a first build), and
+    the refit request common to every registry (setting, as_of_month_end, interval_months,
+    full_refresh). ``requested`` is int_cluster_refit_request; the model passes it and its
+    settings in, since dbt reads a Python model's refs and config keys from the model's own
+    source."""
+    row = requested.iloc[0]
+    as_of = row["as_of_month_end"]
+    stored = replaced = None
+    if dbt.is_incremental:
+        rows = session.execute(f"select * from {dbt.this}").df()
+        this_month = pd.to_datetime(rows["check_month_end"]) == pd.Timestamp(as_of)
+        stored = rows[~this_month].reset_index(drop=True)
+        replaced = rows[this_month].reset_index(drop=True)
+    request = {
+        "setting": setting,
+        "as_of_month_end": as_of,
+        "interval_months": int(interval_months),
+        "full_refresh": bool(row["is_full_refresh"]),
+    }
+    return stored, replaced, request
+
+
 def version_definition(
     sample: pd.DataFrame,
     config: Mapping[str, Any],
     stored: pd.DataFrame | None,
     request: Mapping[str, Any],
+    replaced: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The registry rows one build appends: a new definition when the policy refits (and the refit
     differs from the stored one), and this build's 'check' rows (decision, reason, drift).
@@ -448,7 +529,9 @@ def version_definition(
     clustering config of ``fit_segmentation_model``, ``stored`` the registry rows of earlier
     check months (None on a first or fully refreshed build), ``request`` the policy: setting,
     as_of_month_end, interval_months, full_refresh, psi_threshold, reassigned_threshold,
-    match_max_distance. Columns: the artifact columns, then REGISTRY_COLUMNS.
+    match_max_distance; ``replaced`` the rows of this check month written by an earlier build (a
+    rerun), whose definitions other than the one in force are written again (``_superseded``).
+    Columns: the artifact columns, then REGISTRY_COLUMNS.
     """
     cfg = validate_config(config)
     names = [f["name"] for f in cfg["features"]]
@@ -536,7 +619,13 @@ def version_definition(
             decision = "refit reproduced the stored definition"
             reason = f"{reason}; the refit reproduced definition {version}, which is kept"
         else:
-            version += 1
+            version = _new_version(
+                stored,
+                replaced,
+                lambda rows: (
+                    _comparable(rows[rows["artifact"] != "check"]) == _comparable(artifacts)
+                ),
+            )
             decision = "refit"
             bins = feature_bins(sample, names)
             extra = []
@@ -630,8 +719,12 @@ def version_definition(
     check_rows["fitted_on_month_end"] = fitted_on
     check_rows["definition_version"] = version
     appended.append(check_rows)
+    superseded = _superseded(replaced, version)
+    if not superseded.empty:
+        appended.append(superseded[superseded["artifact"] != "check"])
     result = pd.concat(appended, ignore_index=True)
     result["check_month_end"] = as_of
+    result["fitted_on_month_end"] = [pd.Timestamp(d).date() for d in result["fitted_on_month_end"]]
     result["definition_version"] = result["definition_version"].astype("int64")
     return result[[*ARTIFACT_DTYPES, *REGISTRY_COLUMNS]]
 
@@ -719,6 +812,7 @@ def version_value_fit(
     fingerprint_settings: Mapping[str, Any],
     stored: pd.DataFrame | None,
     request: Mapping[str, Any],
+    replaced: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The value registry rows of one build: the value-model fit in force after this build's
     check, written for its check month (``request['as_of_month_end']``).
@@ -734,12 +828,17 @@ def version_value_fit(
     settings, age) or, under auto, when the stored calibration fit's holdout error on today's
     holdout (``value_holdout_error``) exceeds the threshold. Otherwise the stored fit is kept and
     written again for this check month; a refit that reproduces the stored fit keeps its version.
+    ``replaced`` holds the rows of this check month from an earlier build (a rerun): a new fit
+    takes the number of the one fitted then when equal to it, else a new number, and the fits
+    fitted then and no longer in force are written again with refit_decision 'superseded'.
     """
     as_of = pd.Timestamp(request["as_of_month_end"]).date()
     fingerprint = config_fingerprint(dict(fingerprint_settings))
     threshold = float(request["holdout_error_threshold"])
     latest = pd.DataFrame(columns=[*VALUE_FIT_COLUMNS, *VALUE_REGISTRY_COLUMNS])
     meta = None
+    if stored is not None:
+        stored = stored[stored["refit_decision"] != SUPERSEDED_DECISION]
     if stored is not None and not stored.empty:
         last_check = stored["check_month_end"].max()
         latest = stored[stored["check_month_end"] == last_check]
@@ -796,7 +895,7 @@ def version_value_fit(
             reason = f"{reason}; the refit reproduced definition {version}, which is kept"
         else:
             fits = fitted[list(VALUE_FIT_COLUMNS)].copy()
-            version += 1
+            version = _new_version(stored, replaced, lambda rows: _same_value_fit(rows, fitted))
             decision = "refit"
             fitted_on = as_of
             stored_fingerprint = fingerprint
@@ -814,6 +913,22 @@ def version_value_fit(
     fits["refit_reason"] = reason
     fits["holdout_error"] = error
     fits["holdout_error_threshold"] = threshold
+    superseded = _superseded(replaced, version)
+    if not superseded.empty:
+        superseded = superseded.copy()
+        superseded["refit_decision"] = SUPERSEDED_DECISION
+        superseded["refit_reason"] = [
+            f"definition {v} was superseded by a rerun of check month {as_of} (definition "
+            f"{version} is in force); the history built with it keeps its number"
+            for v in superseded["definition_version"]
+        ]
+        superseded["fit_end_date"] = [pd.Timestamp(d).date() for d in superseded["fit_end_date"]]
+        fits = pd.concat(
+            [fits, superseded[[*VALUE_FIT_COLUMNS, *VALUE_REGISTRY_COLUMNS]]], ignore_index=True
+        )
+        fits["check_month_end"] = as_of
+        fits["fitted_on_month_end"] = [pd.Timestamp(d).date() for d in fits["fitted_on_month_end"]]
+        fits["checked_definition_version"] = fits["checked_definition_version"].astype("Int64")
     fits["definition_version"] = fits["definition_version"].astype("int64")
     fits["holdout_error"] = fits["holdout_error"].astype("float64")
     return fits[[*VALUE_FIT_COLUMNS, *VALUE_REGISTRY_COLUMNS]]

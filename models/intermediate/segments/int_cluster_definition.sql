@@ -7,10 +7,18 @@ registry as (
     select * from {{ ref('segmentation_cluster_model') }}
 ),
 
+analysis_window as (
+    select * from {{ ref('int_analysis_window') }}
+),
+
 in_force as (
-    select max(definition_version) as definition_version
+    -- the definition this build's check names (a definition superseded by a rerun of its check
+    -- month is kept in the registry, and may carry a higher number)
+    select max(registry.definition_version) as definition_version
     from registry
-    where artifact = 'definition'
+    inner join analysis_window
+        on registry.check_month_end = analysis_window.as_of_month_end
+    where registry.artifact = 'check'
 ),
 
 definition as (

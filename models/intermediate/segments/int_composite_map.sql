@@ -23,6 +23,8 @@ in_force as (
     from registry
     inner join analysis_window
         on registry.check_month_end = analysis_window.as_of_month_end
+    -- a map superseded by a rerun of its check month is kept for the history, not in force
+    where registry.refit_decision != 'superseded'
 )
 
 select * from in_force

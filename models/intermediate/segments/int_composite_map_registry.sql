@@ -250,6 +250,7 @@ stored as (
             cross join request
             where earlier.check_month_end != request.as_of_month_end
         )
+        and stored.refit_decision != 'superseded'
     {%- else %}
     -- a first build: nothing stored
     select
@@ -266,6 +267,64 @@ stored as (
         cast(null as {{ dbt.type_bigint() }}) as customer_months
     where 1 = 0
     {%- endif %}
+),
+
+replaced as (
+    -- the maps decided in this check month by an earlier build (a rerun replaces its rows)
+    {%- if is_incremental() %}
+    select this_month.*
+    from {{ this }} as this_month
+    cross join request
+    where
+        this_month.check_month_end = request.as_of_month_end
+        and this_month.fitted_on_month_end = request.as_of_month_end
+    {%- else %}
+    select stored.* from stored
+    {%- endif %}
+),
+
+replaced_matches as (
+    -- a replaced map equal to the one decided today, cell for cell: a rerun keeps its number
+    select min(replaced_maps.definition_version) as definition_version
+    from (
+        select
+            replaced.definition_version,
+            count(*) as cells,
+            sum(
+                case
+                    when
+                        candidate.composite_segment = replaced.composite_segment
+                        and candidate.composite_segment_rank = replaced.composite_segment_rank
+                        then 1
+                    else 0
+                end
+            ) as same_cells
+        from replaced
+        left join candidate
+            on
+                replaced.value_tier = candidate.value_tier
+                and replaced.lifecycle_stage = candidate.lifecycle_stage
+                and replaced.engagement_level = candidate.engagement_level
+        group by replaced.definition_version
+    ) as replaced_maps
+    where
+        replaced_maps.cells = replaced_maps.same_cells
+        and replaced_maps.cells = (select count(*) from candidate)
+),
+
+numbered as (
+    -- a new map's number: the replaced one it equals, else one past every number stored, so a
+    -- number always means one map (a rerun after a code change never reuses a number the history
+    -- already holds)
+    select
+        coalesce(
+            (select replaced_matches.definition_version from replaced_matches),
+            {%- if is_incremental() %}
+            (select max(everything.definition_version) from {{ this }} as everything),
+            {%- endif %}
+            0
+        ) as max_version,
+        (select replaced_matches.definition_version from replaced_matches) is not null as is_replaced_map
 ),
 
 stored_meta as (
@@ -361,7 +420,10 @@ decided as (
 written as (
     select
         decided.as_of_month_end as check_month_end,
-        cast(coalesce(decided.stored_version, 0) + 1 as {{ dbt.type_bigint() }}) as definition_version,
+        cast(
+            case when numbered.is_replaced_map then numbered.max_version else numbered.max_version + 1 end
+            as {{ dbt.type_bigint() }}
+        ) as definition_version,
         decided.as_of_month_end as fitted_on_month_end,
         '{{ fingerprint }}' as config_fingerprint,
         candidate.value_tier,
@@ -379,6 +441,7 @@ written as (
         {{ reassigned_bound }} as reassigned_threshold
     from candidate
     cross join decided
+    cross join numbered
     where decided.refit_decision = 'refit'
 
     union all
@@ -410,6 +473,48 @@ written as (
     from stored
     cross join decided
     where decided.refit_decision != 'refit'
+),
+
+in_force_version as (
+    select max(definition_version) as definition_version from written
+),
+
+superseded as (
+    -- maps decided in this month by an earlier build and no longer in force: the history built
+    -- with them keeps their number, so they are written again
+    {%- if is_incremental() %}
+    select
+        replaced.check_month_end,
+        replaced.definition_version,
+        replaced.fitted_on_month_end,
+        replaced.config_fingerprint,
+        replaced.value_tier,
+        replaced.lifecycle_stage,
+        replaced.engagement_level,
+        replaced.composite_segment,
+        replaced.composite_segment_rank,
+        replaced.current_customers,
+        replaced.customer_months,
+        replaced.checked_definition_version,
+        replaced.refit_setting,
+        'superseded' as refit_decision,
+        {{ dbt.concat([
+            "'definition '", segmentation_to_text('replaced.definition_version'),
+            "' was superseded by a rerun of its check month (definition '",
+            segmentation_to_text('in_force_version.definition_version'),
+            "' is in force); the history built with it keeps its number'",
+        ]) }} as refit_reason,
+        replaced.reassigned_share,
+        replaced.reassigned_threshold
+    from replaced
+    cross join in_force_version
+    where replaced.definition_version != in_force_version.definition_version
+    {%- else %}
+    select * from written
+    where 1 = 0
+    {%- endif %}
 )
 
 select * from written
+union all
+select * from superseded

@@ -65,8 +65,13 @@ lineage as (
 ),
 
 newest as (
+    -- the definition the latest check names (not the highest number: a definition superseded by
+    -- a rerun of its check month is kept, and may carry a higher number)
     select max(definition_version) as definition_version
-    from fitted
+    from registry
+    where
+        artifact = 'check'
+        and check_month_end = (select max(checks.check_month_end) from registry as checks)
 ),
 
 definitions as (

@@ -105,6 +105,7 @@ value_checks as (
         refit_decision,
         refit_reason
     from value_registry
+    where refit_decision != 'superseded'
 ),
 
 composite_checks as (
@@ -121,6 +122,7 @@ composite_checks as (
         refit_decision,
         refit_reason
     from composite_registry
+    where refit_decision != 'superseded'
 ),
 
 checked as (
