@@ -360,3 +360,82 @@ def test_the_value_fit_refits_when_its_holdout_forecast_drifts() -> None:
     )
     assert set(never["refit_decision"]) == {"kept"}
     assert never["holdout_error"].iloc[0] == pytest.approx(checked["holdout_error"].iloc[0])
+
+
+def test_a_rerun_after_a_code_change_never_reuses_a_version_number(first: pd.DataFrame) -> None:
+    # the check month's rows as an older code wrote them: the same fit, other cluster names
+    older = first.copy()
+    named = (older["artifact"] == "cluster") & (older["parameter_name"] == "cluster_name")
+    older.loc[named, "text_value"] = "Old " + older.loc[named, "text_value"]
+    rerun = version_definition(make_blobs(), make_config(), None, request(), replaced=older)
+    assert check(rerun, "decision") == "refit"
+    # the new names get a new number; the definition the history was built with keeps its own
+    in_force = rerun[rerun["artifact"] == "check"]["definition_version"].unique()
+    assert list(in_force) == [2]
+    superseded = definition_rows(rerun[rerun["definition_version"] == 1])
+    assert set(cluster_names(superseded).values()) == set(cluster_names(older).values())
+    assert set(cluster_names(rerun[rerun["definition_version"] == 2]).values()) == set(
+        cluster_names(first).values()
+    )
+    # a rerun of unchanged code writes what it replaces, row for row
+    same = version_definition(make_blobs(), make_config(), None, request(), replaced=first)
+    pd.testing.assert_frame_equal(same, first)
+    # a month on, an older code refitted (version 2, other names); the rerun keeps version 1
+    # (same data), so the superseded version 2 carries the higher number: the definition in
+    # force is the one the latest check names, not the highest number written
+    month_two = pd.Timestamp("2025-07-31").date()
+    older_two = older.copy()
+    older_two["definition_version"] = 2
+    older_two["fitted_on_month_end"] = month_two
+    older_two["check_month_end"] = month_two
+    kept_rerun = version_definition(
+        make_blobs(),
+        make_config(),
+        first,
+        request(as_of_month_end="2025-07-31"),
+        replaced=older_two,
+    )
+    assert set(kept_rerun[kept_rerun["artifact"] == "check"]["definition_version"]) == {1}
+    assert set(cluster_names(kept_rerun[kept_rerun["definition_version"] == 2]).values()) == set(
+        cluster_names(older).values()
+    )
+    later = version_definition(
+        make_blobs(),
+        make_config(),
+        pd.concat([first, kept_rerun], ignore_index=True),
+        request(as_of_month_end="2025-08-31"),
+    )
+    assert check(later, "checked_definition_version") == 1
+    assert check(later, "decision") == "kept"
+
+
+def test_a_value_rerun_after_a_code_change_never_reuses_a_version_number() -> None:
+    from segmentation.definitions import version_value_fit
+
+    summary = value_summary()
+    first = version_value_fit(summary, VALUE_CONFIG, VALUE_CONFIG, None, value_request())
+    older = first.copy()
+    older["parameter_value"] = older["parameter_value"] * 1.01
+    rerun = version_value_fit(
+        summary, VALUE_CONFIG, VALUE_CONFIG, None, value_request(), replaced=older
+    )
+    in_force = rerun[rerun["refit_decision"] != "superseded"]
+    assert set(in_force["definition_version"]) == {2}
+    superseded = rerun[rerun["refit_decision"] == "superseded"]
+    assert set(superseded["definition_version"]) == {1}
+    np.testing.assert_allclose(
+        superseded["parameter_value"].to_numpy(dtype=float),
+        older["parameter_value"].to_numpy(dtype=float),
+    )
+    assert superseded["refit_reason"].str.contains("superseded by a rerun").all()
+    # unchanged code: the rerun writes what it replaces
+    same = version_value_fit(
+        summary, VALUE_CONFIG, VALUE_CONFIG, None, value_request(), replaced=first
+    )
+    pd.testing.assert_frame_equal(same, first)
+    # a month on, the superseded fit is not taken for the stored one
+    kept = version_value_fit(
+        summary, VALUE_CONFIG, VALUE_CONFIG, rerun, value_request(as_of_month_end="2025-07-31")
+    )
+    assert set(kept["definition_version"]) == {2}
+    assert set(kept["refit_decision"]) == {"kept"}

@@ -305,7 +305,7 @@ replaced_matches as (
                 replaced.value_tier = candidate.value_tier
                 and replaced.lifecycle_stage = candidate.lifecycle_stage
                 and replaced.engagement_level = candidate.engagement_level
-        group by replaced.definition_version
+        group by 1
     ) as replaced_maps
     where
         replaced_maps.cells = replaced_maps.same_cells
@@ -475,9 +475,12 @@ written as (
     where decided.refit_decision != 'refit'
 ),
 
+{%- if is_incremental() %}
+
 in_force_version as (
     select max(definition_version) as definition_version from written
 ),
+{%- endif %}
 
 superseded as (
     -- maps decided in this month by an earlier build and no longer in force: the history built
