@@ -47,6 +47,9 @@ COMPARED = [
     "main_marts.dim_customers",
 ]
 
+# the monthly marts that are incremental by month: a refit must leave their past months alone
+MARTS = ["main_marts.fct_segment_migrations", "main_marts.fct_segment_kpis_monthly"]
+
 
 def build(workdir: Path, sources: Path, as_of: str, refit: str, *extra: str) -> DbtResult:
     result = run_dbt(
@@ -111,6 +114,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     composite_before_shift = incremental.frame(
         "select * from main_intermediate.int_customer_composite_monthly"
     )
+    marts_before_shift = {table: incremental.frame(f"select * from {table}") for table in MARTS}
     # the planted shift: every customer places a large order in month N+2
     orders = pd.read_csv(sources / "orders.csv")
     customers = orders["customer_id"].drop_duplicates().to_numpy()
@@ -135,6 +139,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "before_shift": before_shift,
         "values_before_shift": values_before_shift,
         "composite_before_shift": composite_before_shift,
+        "marts_before_shift": marts_before_shift,
         "shifted": shifted,
     }
 
@@ -276,3 +281,24 @@ def test_the_composite_map_is_versioned_and_a_new_map_changes_no_past_month(
     assert set(past["composite_definition_version"]) == {1}
     new = after[after["period_month_end"] > pd.Timestamp(MONTH_N1)]
     assert set(new["composite_definition_version"]) == {int(shift["definition_version"])}
+
+
+@pytest.mark.parametrize("table", MARTS)
+def test_a_refit_changes_no_past_month_of_the_monthly_marts(
+    history: dict[str, object], table: str
+) -> None:
+    shifted: DbtResult = history["shifted"]
+    before: pd.DataFrame = history["marts_before_shift"][table]
+    after = shifted.frame(f"select * from {table}")
+    past = after[after["period_month_end"] <= pd.Timestamp(MONTH_N1)]
+    key = [
+        c
+        for c in ("segmentation", "period_month_end", "segment", "from_segment", "to_segment")
+        if c in before.columns
+    ]
+    pd.testing.assert_frame_equal(
+        before.sort_values(key).reset_index(drop=True),
+        past.sort_values(key).reset_index(drop=True),
+    )
+    # the shifted month was added, measured with the refitted definitions
+    assert (after["period_month_end"] == pd.Timestamp(MONTH_N2)).any()

@@ -18,15 +18,38 @@
 -- judged: its gaps and on-track flags are null.
 -- Targets are keyed like the playbook (dim_segment_playbook.playbook_segment), so generated
 -- cluster and composite names find their target on any data.
+-- Incremental (point in time, like its inputs): a build appends the months after the last stored
+-- one and recomputes that one only when it was cut short by the as-of date, reading one month
+-- more for the cohort at the previous month end. A finished month keeps the playbook keys and
+-- targets it was judged by; --full-refresh judges every month again with today's (after an edit
+-- of seeds/kpi_targets.csv, say).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_month_end',
+        on_schema_change='fail',
+    )
+}}
 {%- set kpis = segmentation_kpi_definitions() %}
 with
 
 customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
+    {%- if is_incremental() %}
+    where
+        period_month_end >= (
+            select {{ segmentation_month_end(dbt.dateadd('month', -1, 'max(stored.period_month_end)')) }}
+            from {{ this }} as stored
+        )
+    {%- endif %}
 ),
 
 migrations as (
     select * from {{ ref('fct_segment_migrations') }}
+    {%- if is_incremental() %}
+    where period_month_end >= (select max(stored.period_month_end) from {{ this }} as stored)
+    {%- endif %}
 ),
 
 playbook as (
@@ -307,6 +330,13 @@ on_track as (
             else false
         end as is_on_track
     from kpis_with_targets
+),
+
+written as (
+    select * from on_track
+    {%- if is_incremental() %}
+    where {{ segmentation_new_months() }}
+    {%- endif %}
 )
 
-select * from on_track
+select * from written
