@@ -64,14 +64,20 @@ experiment_results as (
         {{ metric.name }}_p_value,
         {{ metric.name }}_minimum_detectable_effect,
         {%- endfor %}
-        -- the normal approximation needs 30 customers and 5 buyers and 5 non-buyers per group
+        {%- set too_small %}
         coalesce(
             treated_n < 30 or control_n < 30
             or treated_purchase_rate_sum < 5 or treated_n - treated_purchase_rate_sum < 5
             or control_purchase_rate_sum < 5 or control_n - control_purchase_rate_sum < 5,
             true
-        ) as is_too_small_to_read,
-        coalesce(purchase_rate_ci_low > 0 or purchase_rate_ci_high < 0, false) as is_purchase_rate_difference_significant,
+        )
+        {%- endset %}
+        -- the normal approximation needs 30 customers and 5 buyers and 5 non-buyers per group
+        {{ too_small }} as is_too_small_to_read,
+        -- significant only where the approximation holds: with 13 controls who all did not buy, the
+        -- control variance is 0 and the interval of an A/A comparison excludes 0 far too often
+        coalesce(not {{ too_small }} and (purchase_rate_ci_low > 0 or purchase_rate_ci_high < 0), false)
+            as is_purchase_rate_difference_significant,
         coalesce(pre_purchase_rate_ci_low <= 0 and pre_purchase_rate_ci_high >= 0, false) as is_pre_period_balanced,
         comparison_basis
     from experiment_tests
