@@ -358,6 +358,59 @@ def test_expected_purchases_stay_finite_where_the_textbook_formula_fails() -> No
     assert textbook_failures >= 1  # the cases exercise what the textbook formula gets wrong
 
 
+def test_expected_purchases_when_the_fit_finds_one_dropout_probability_for_all() -> None:
+    """A fit on orders-only data found a = 7.3e4, b = 3.2e6 (a Beta(a, b) concentrated at
+    p = a / (a + b)): the closed form's 2F1(., a - 1; .) overflowed for every customer and the
+    scores fell back to the simple model unseen. The posterior mean over p is finite, and at
+    this concentration it is the fixed-p limit
+    (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p."""
+    from segmentation.value.beta_geo import QUADRATURE_ABOVE_A
+    from segmentation.value.modified_beta_geo import mbgnbd_expected_purchases
+
+    r, alpha, a, b = 0.9, 40.0, 7.3e4, 3.2e6
+    assert a > QUADRATURE_ABOVE_A
+    params = {"r": r, "alpha": alpha, "a": a, "b": b}
+    x = np.array([0.0, 1.0, 4.0, 30.0, 2.0])
+    T = np.array([20.0, 400.0, 700.0, 1500.0, 30.0])
+    t_x = np.array([0.0, 100.0, 650.0, 1400.0, 29.0])
+    t = 365.0
+    with np.errstate(all="ignore"):
+        z = t / (alpha + T + t)
+        closed_form = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    assert not np.isfinite(closed_form).any()  # what the closed form meets here
+    for expected, b_alive in (
+        (bgnbd_expected_purchases(params, t, x, t_x, T), b + x),
+        (mbgnbd_expected_purchases(params, t, x, t_x, T), b + x + 1.0),
+    ):
+        p0 = a / (a + b_alive)
+        limit = -np.expm1(-(r + x) * np.log1p(p0 * t / (alpha + T))) / p0
+        assert np.all(np.isfinite(expected)) and np.all(expected > 0)
+        # P(alive) times the given-alive part, which is the limit within 1e-4
+        ratio = expected / limit
+        assert np.all(ratio <= 1 + 1e-4) and np.all(ratio > 0)
+    from segmentation.value.beta_geo import _expected_given_alive
+
+    given_alive = _expected_given_alive(r, alpha, a, b, np.full(x.size, t), x, T)
+    p0 = a / (a + b + x)
+    limit = -np.expm1(-(r + x) * np.log1p(p0 * t / (alpha + T))) / p0
+    np.testing.assert_allclose(given_alive, limit, rtol=1e-4)
+
+
+def test_the_posterior_quadrature_matches_the_posterior_integral() -> None:
+    from segmentation.value.beta_geo import _expected_given_alive_by_quadrature
+
+    for params in (CDNOW_WEEKS, TRUE_BGNBD, {"r": 2.0, "alpha": 4.0, "a": 12.0, "b": 60.0}):
+        r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+        for t in (1.0, 52.0, 365.0):
+            for x in (0, 3, 40):
+                T = 300.0
+                ours = float(_expected_given_alive_by_quadrature(r, alpha, a, b, t, x, T))
+                # the reference times P(alive) at t_x = T, which is 1 / (1 + a / (b + x - 1))
+                reference = integral_expected_purchases(params, t, x, T, T)
+                alive = 1.0 if x == 0 else 1 / (1 + a / (b + x - 1))
+                assert ours * alive == pytest.approx(reference, rel=1e-5), (params, t, x)
+
+
 def test_no_nan_or_inf_for_large_frequency_and_age() -> None:
     x = np.array([0, 1, 50, 300, 300, 1000, 300])
     T = np.array([2000.0, 2000.0, 2000.0, 2000.0, 2000.0, 5000.0, 310.0])

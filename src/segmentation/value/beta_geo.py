@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, expit, gammaln
+from scipy.special import betaincinv, digamma, expit, gammaln
 
 from segmentation.value.utils import (
     BGNBD_MODEL,
@@ -205,12 +205,60 @@ def _expected_given_alive(
         result = _expected_given_alive(r, alpha, a, b, t, np.where(zero_c, 1.0, x), T)
         interpolated = at_low + (b - low) / (high - low) * (at_high - at_low)
         return np.where(zero_c, interpolated, result)
+    if a > QUADRATURE_ABOVE_A:
+        return _expected_given_alive_by_quadrature(r, alpha, a, b, t, x, T)
     c = a + b + x - 1.0
     log_1_minus_z = -np.log1p(t / (alpha + T))
     z = -np.expm1(log_1_minus_z)
     hyper = _hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
     bracket = 1.0 - np.exp((a - 1.0) * log_1_minus_z) * hyper
-    return c / (a - 1.0) * bracket
+    result = np.asarray(c / (a - 1.0) * bracket, dtype=float)
+    # 0 <= E <= E[lambda | x, T] t = (r + x) t / (alpha + T): outside it (or not finite) the
+    # closed form has lost its digits, and the posterior mean over p is taken instead
+    t, x, T, result = np.broadcast_arrays(t, x, T, result)
+    bound = (r + x) * t / (alpha + T)
+    lost = ~(np.isfinite(result) & (result >= -1e-12 * bound) & (result <= bound * (1 + 1e-9)))
+    if lost.any():
+        result = result.copy()
+        result[lost] = _expected_given_alive_by_quadrature(
+            r, alpha, a, b, t[lost], x[lost], T[lost]
+        )
+    return result
+
+
+# Above this a, E[purchases | alive] is the posterior mean over p (below): the closed form's
+# hypergeometric term has parameter a - 1 and its series needs ~a terms, each near overflow.
+QUADRATURE_ABOVE_A = 500.0
+QUADRATURE_NODES = 128
+
+
+def _expected_given_alive_by_quadrature(
+    r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """E[purchases in (T, T + t] | alive at T, x, T] as a posterior mean over the dropout p.
+
+    Alive at T after x repeat purchases, lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x)
+    independently (the likelihood factorises). Given both, dropout comes at rate p lambda, so
+    the expected purchases are (1 - exp(-p lambda t)) / p; over lambda,
+    g(p) = (1 - (1 + p t / (alpha + T))^-(r + x)) / p, which is bounded by (r + x) t / (alpha + T).
+    Its mean over Beta(a, b + x) is the same quantity as FHL 2005 eq. 10 (E[1 / p] is the
+    (a+b+x-1)/(a-1) in front), computed by Gauss-Legendre quadrature on the quantile scale,
+    p = I^-1(u; a, b + x): finite for any a and b, where the closed form overflows (large a, as
+    when a fit finds nearly the same dropout probability for every customer).
+    """
+    t, x, T = np.broadcast_arrays(
+        np.asarray(t, dtype=float), np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    )
+    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+    u, w = (nodes + 1.0) / 2.0, weights / 2.0
+    distinct_x, inverse = np.unique(x, return_inverse=True)
+    quantiles = betaincinv(a, b + distinct_x[:, None], u[None, :])  # per distinct x, per node
+    p = quantiles[inverse.ravel()]
+    scale = (t / (alpha + T)).ravel()[:, None]
+    shape = (r + x).ravel()[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(p > 0, -np.expm1(-shape * np.log1p(p * scale)) / p, shape * scale)
+    return (g @ w).reshape(x.shape)
 
 
 def bgnbd_expected_purchases(
