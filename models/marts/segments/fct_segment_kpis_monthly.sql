@@ -37,11 +37,7 @@ with
 customer_segments as (
     select * from {{ ref('fct_customer_segments_monthly') }}
     {%- if is_incremental() %}
-    where
-        period_month_end >= (
-            select {{ segmentation_month_end(dbt.dateadd('month', -1, 'max(stored.period_month_end)')) }}
-            from {{ this }} as stored
-        )
+    where {{ segmentation_since_previous_month() }}
     {%- endif %}
 ),
 
