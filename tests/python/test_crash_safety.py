@@ -41,8 +41,8 @@ KILL_POINTS = {
         r"START sql incremental model main_intermediate\.int_customer_features_monthly",
     ),
     "large table": (
-        "fct_segment_kpis_monthly",
-        r"START sql table model main_marts\.fct_segment_kpis_monthly",
+        "dim_customers",
+        r"START sql table model main_marts\.dim_customers",
     ),
     "publish": ("dim_migration_pathways", "publish"),
 }
