@@ -411,6 +411,26 @@ def test_the_posterior_quadrature_matches_the_posterior_integral() -> None:
                 assert ours * alive == pytest.approx(reference, rel=1e-5), (params, t, x)
 
 
+def test_a_customer_scores_the_same_alone_and_in_a_batch() -> None:
+    """Scores are a function of the customer's own summary, to the last bit: the warehouse's
+    score cache scores only new summaries, so a build of one more month must give the scores a
+    full refresh gives. BLAS's g @ w summed a row in an order that depended on the batch size."""
+    from segmentation.value.beta_geo import QUADRATURE_ABOVE_A
+
+    params = {"r": 6.4, "alpha": 8600.0, "a": 2.1e6, "b": 1.0e8}
+    assert params["a"] > QUADRATURE_ABOVE_A  # the quadrature path, where the batch mattered
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 40, 257).astype(float)
+    T = rng.integers(30, 6000, 257).astype(float)
+    t_x = np.floor(T * rng.uniform(0, 1, 257)) * (x > 0)
+    together = bgnbd_expected_purchases(params, 365.0, x, t_x, T)
+    for size in (1, 2, 3, 5, 17):
+        for start in range(0, 257, 41):
+            part = slice(start, start + size)
+            alone = bgnbd_expected_purchases(params, 365.0, x[part], t_x[part], T[part])
+            assert alone.tolist() == together[part].tolist(), (size, start)
+
+
 def test_no_nan_or_inf_for_large_frequency_and_age() -> None:
     x = np.array([0, 1, 50, 300, 300, 1000, 300])
     T = np.array([2000.0, 2000.0, 2000.0, 2000.0, 2000.0, 5000.0, 310.0])

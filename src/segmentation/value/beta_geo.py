@@ -258,7 +258,9 @@ def _expected_given_alive_by_quadrature(
     shape = (r + x).ravel()[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(p > 0, -np.expm1(-shape * np.log1p(p * scale)) / p, shape * scale)
-    return (g @ w).reshape(x.shape)
+    # a row by row sum, not g @ w: BLAS sums a row in an order that depends on how many rows
+    # there are, so a summary scored alone and in a batch differed in the last bit
+    return (g * w).sum(axis=1).reshape(x.shape)
 
 
 def bgnbd_expected_purchases(
