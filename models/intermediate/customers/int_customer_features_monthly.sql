@@ -13,8 +13,11 @@
 -- monthly deltas in int_customer_activity_monthly (windows enter and leave on exact days there);
 -- "in the period" is the month's own delta. One window pass, no as-of join, no range join of raw
 -- rows. Incremental: a build recomputes the last stored month (it may have ended on an earlier
--- as-of date) and appends the months after it, summing the deltas of all earlier months;
--- --full-refresh gives the same rows.
+-- as-of date) and appends the months after it. Its running sums start from the stored month
+-- before (the *_to_date totals and window sums kept in every row, added as one row of deltas), so
+-- it reads only the deltas of the months it computes; a customer with no stored row then starts
+-- from all of their earlier deltas. Totals are exact (integers and decimals), so --full-refresh
+-- gives the same rows (tested).
 {%- set lookback_days = segmentation_setting('lookback_days') %}
 {%- set windows = segmentation_feature_windows() %}
 {#- running sums stay 64-bit: counts bigint, money segmentation_type_amount #}
@@ -27,6 +30,16 @@
 ] %}
 {%- set type_of = {} %}
 {%- for m in totals %}{% do type_of.update({m: segmentation_type_amount() if m in money else dbt.type_bigint()}) %}{% endfor %}
+{#- where each running sum is kept in a row: the stored column a build continues from #}
+{%- set stored_total = {
+    'completed_orders': 'frequency_to_date', 'net_revenue': 'monetary_to_date',
+    'new_categories': 'categories_bought', 'support_tickets': 'support_tickets',
+} %}
+{%- for m in totals %}{% do stored_total.setdefault(m, m ~ '_to_date') %}{% endfor %}
+{%- set stored_window = {'completed_orders_lookback': 'frequency', 'net_revenue_lookback': 'monetary'} %}
+{%- for window in windows %}{% for m in window.measures %}
+{%- do stored_window.setdefault(m ~ '_' ~ window.name, m.replace('completed_orders', 'orders') ~ '_' ~ window.name) %}
+{%- endfor %}{% endfor %}
 
 {%- if is_incremental() and execute %}
     {%- set stored = run_query(
@@ -47,8 +60,54 @@ customers as (
     select * from {{ ref('int_customers_unioned') }}
 ),
 
+{%- if is_incremental() %}
+
+recompute_start as (
+    -- the first month end this build computes: the last stored one
+    select coalesce(max(stored.period_month_end), cast('1900-01-31' as date)) as first_month_end
+    from {{ this }} as stored
+),
+
+stored_base as (
+    -- each customer's running sums at the month end before it, as one row of deltas
+    select
+        stored.customer_id,
+        stored.period_month_end,
+        false as is_period,
+        cast(null as date) as period_end_date,
+        cast(null as boolean) as is_current_period,
+        cast(null as date) as signup_date,
+        {%- for measure in totals %}
+        stored.{{ stored_total[measure] }} as {{ measure }},
+        {%- endfor %}
+        {%- for window in windows %}
+        {%- for measure in window.measures %}
+        stored.{{ stored_window[measure ~ '_' ~ window.name] }} as {{ measure }}_{{ window.name }}_change,
+        {%- endfor %}
+        {%- endfor %}
+        cast(null as {{ dbt.type_int() }}) as orders_placed,
+        stored.first_ordered_date,
+        stored.last_ordered_date,
+        stored.latest_nps_score
+    from {{ this }} as stored
+    where stored.period_month_end = (
+        select {{ segmentation_month_end(dbt.dateadd('month', -1, 'recompute_start.first_month_end')) }}
+        from recompute_start
+    )
+),
+{%- endif %}
+
 activity as (
-    select * from {{ ref('int_customer_activity_monthly') }}
+    select all_activity.* from {{ ref('int_customer_activity_monthly') }} as all_activity
+    {%- if is_incremental() %}
+    -- the months computed, and every month of a customer the stored month before does not hold
+    where
+        all_activity.period_month_end >= (select recompute_start.first_month_end from recompute_start)
+        or not exists (
+            select 1 from stored_base
+            where stored_base.customer_id = all_activity.customer_id
+        )
+    {%- endif %}
 ),
 
 analysis_window as (
@@ -94,10 +153,7 @@ customer_months as (
     where
         coalesce(cast(customers.first_seen_at as date), analysis_window.as_of_date) <= analysis_window.as_of_date
     {% if is_incremental() %}
-        and months.period_month_end >= (
-            select coalesce(max(stored.period_month_end), cast('1900-01-31' as date))
-            from {{ this }} as stored
-        )
+        and months.period_month_end >= (select recompute_start.first_month_end from recompute_start)
     {% endif %}
 ),
 
@@ -128,6 +184,10 @@ with_activity as (
         on
             customer_months.customer_id = activity.customer_id
             and customer_months.period_month_end = activity.period_month_end
+    {%- if is_incremental() %}
+    union all
+    select * from stored_base
+    {%- endif %}
 ),
 
 running as (
@@ -230,6 +290,10 @@ features as (
             when end_latest_nps_score >= 7 then 'passive'
             when end_latest_nps_score >= 0 then 'detractor'
         end as nps_class,
+        -- running totals to date not kept above: where an incremental build continues from
+        {%- for measure in totals if stored_total[measure] == measure ~ '_to_date' %}
+        cast(coalesce(end_{{ measure }}, 0) as {{ type_of[measure] }}) as {{ measure }}_to_date,
+        {%- endfor %}
         -- dates
         end_first_ordered_date as first_ordered_date,
         end_last_ordered_date as last_ordered_date
