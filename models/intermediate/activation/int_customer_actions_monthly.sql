@@ -3,8 +3,9 @@
 -- The action of every customer and month end (the last segmentation__action_history_months up to
 -- the as-of month), chosen from the pathway firings of int_pathway_triggers_monthly in two steps:
 -- 1. cooldown: a pathway that fired for a customer does not fire again for them within
---    segmentation__action_cooldown_months (the first firing counts, then the first one at least
---    that many months after the last one counted: a chain followed by a recursive CTE);
+--    segmentation__action_cooldown_months. The closed months' firings that counted are kept, point
+--    in time, in int_pathway_firings_counted (a chain carried on from build to build); a firing in
+--    the open current month counts when it is past the cooldown of the last one counted;
 -- 2. one action per customer and month: of the pathways left, the highest priority (1 first,
 --    then pathway_id), so a customer is never asked for two things at once.
 -- is_control is one customer-level holdout, the same for every pathway and month, like the global
@@ -12,7 +13,7 @@
 -- fraction in [0, 1) by segmentation_hex_fraction, below segmentation__control_group_share. A
 -- control customer keeps their row (the action they would have had) and is not contacted.
 {%- set cooldown_months = segmentation_setting('action_cooldown_months') %}
-with recursive
+with
 
 triggers as (
     select * from {{ ref('int_pathway_triggers_monthly') }}
@@ -22,41 +23,43 @@ pathways as (
     select * from {{ ref('migration_pathways') }}
 ),
 
-firing_chain as (
-    -- per customer and pathway: each firing with the first month it could fire again after it
+counted as (
+    select * from {{ ref('int_pathway_firings_counted') }}
+),
+
+last_counted as (
+    -- per customer and pathway, the last closed month whose firing counted
     select
         customer_id,
         pathway_id,
-        month_index,
-        row_number() over (partition by customer_id, pathway_id order by month_index) as firing_order,
-        min(month_index) over (
-            partition by customer_id, pathway_id
-            order by month_index
-            range between {{ cooldown_months }} following and unbounded following
-        ) as next_month_index
-    from triggers
+        max(month_index) as month_index
+    from counted
+    group by 1, 2
 ),
 
 cooled_down as (
+    -- the closed months' firings that counted, and the open month's past the cooldown
     select
         customer_id,
         pathway_id,
-        month_index,
-        next_month_index
-    from firing_chain
-    where firing_order = 1
+        month_index
+    from counted
     union all
     select
-        firing_chain.customer_id,
-        firing_chain.pathway_id,
-        firing_chain.month_index,
-        firing_chain.next_month_index
-    from firing_chain
-    inner join cooled_down
+        triggers.customer_id,
+        triggers.pathway_id,
+        triggers.month_index
+    from triggers
+    left join last_counted
         on
-            firing_chain.customer_id = cooled_down.customer_id
-            and firing_chain.pathway_id = cooled_down.pathway_id
-            and firing_chain.month_index = cooled_down.next_month_index
+            triggers.customer_id = last_counted.customer_id
+            and triggers.pathway_id = last_counted.pathway_id
+    where
+        triggers.period_end_date < triggers.period_month_end
+        and (
+            last_counted.month_index is null
+            or triggers.month_index >= last_counted.month_index + {{ cooldown_months }}
+        )
 ),
 
 eligible as (
