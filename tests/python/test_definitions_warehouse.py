@@ -31,6 +31,7 @@ MONTH_N = "2019-04-30"
 MONTH_N1 = "2019-05-31"
 MONTH_N2 = "2019-06-30"
 COMPARED = [
+    "main_intermediate.int_customer_activity_monthly",
     "main_intermediate.int_customer_features_monthly",
     "main_intermediate.int_customer_rfm_scored_monthly",
     "main_intermediate.int_customer_clusters_monthly",

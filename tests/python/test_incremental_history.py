@@ -9,12 +9,13 @@ from conftest import DbtResult, run_dbt
 from segmentation.publishing import default_build_path
 
 HISTORY = "main_intermediate.int_customer_features_monthly"
+ACTIVITY = "main_intermediate.int_customer_activity_monthly"
 SELECT = ["--select", "+int_customer_features_monthly"]
 
 
-def _rows(database, where: str = "true") -> list[tuple]:
+def _rows(database, where: str = "true", table: str = HISTORY) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as connection:
-        return connection.execute(f"select * from {HISTORY} where {where} order by all").fetchall()
+        return connection.execute(f"select * from {table} where {where} order by all").fetchall()
 
 
 def test_incremental_month_matches_full_refresh(demo_warehouse: DbtResult, tmp_path) -> None:
@@ -44,6 +45,11 @@ def test_incremental_month_matches_full_refresh(demo_warehouse: DbtResult, tmp_p
     assert _rows(second.database, recent) == _rows(demo_warehouse.database, recent)
     older = "period_month_end < '2026-09-30' and period_month_end <> '2025-01-31'"
     assert _rows(second.database, older) == _rows(demo_warehouse.database, older)
+    # The monthly deltas the features add up are incremental too: September, recomputed from the
+    # activity that reaches it, and October equal the full build, and so does every month before.
+    activity = _rows(second.database, table=ACTIVITY)
+    assert len(activity) > 10_000
+    assert activity == _rows(demo_warehouse.database, table=ACTIVITY)
 
     # A rerun changes nothing.
     before = _rows(second.database)

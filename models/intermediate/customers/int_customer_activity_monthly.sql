@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_month_end',
+        on_schema_change='fail',
+    )
+}}
 
 -- What changed for each customer in each month, as the deltas that the features add up: for every
 -- activity measure the month's total (orders, first purchases in a category, emails, sessions,
@@ -9,6 +16,11 @@
 -- d + N (when that is on or before the as-of date, after which no period ends). A running sum of
 -- these deltas over the months gives every "to date" and "last N days" figure at every period end
 -- exactly, with no as-of join of daily rows. Sparse: only months with a delta have a row.
+-- Incremental (delete+insert by month end): a build recomputes the months from the last stored one
+-- (it may have ended on an earlier as-of date) and reads only the activity that reaches them (the
+-- activity of those months, and for the leaving rows the activity within the longest window
+-- before them); a customer's first day in a category still reads all their completed orders.
+-- The months before are kept: a month's deltas depend only on activity up to its end.
 {%- set windows = segmentation_feature_windows() %}
 {%- set measures = [
     'orders_placed', 'completed_orders', 'returned_orders', 'net_revenue', 'gross_revenue', 'discount_amount',
@@ -31,6 +43,23 @@
     'web_sessions': 'event_facts', 'app_sessions': 'event_facts', 'support_tickets': 'ticket_facts',
 } %}
 {%- set window_changes = segmentation_window_changes(windows) %}
+{%- set longest_window_days = windows | map(attribute='days') | map('int') | max %}
+{#- incremental: the first day of activity that reaches the months computed (leaving rows) #}
+{%- set reaching_start = dbt.dateadd(
+    'day', -longest_window_days, '(select recompute_start.first_month_start from recompute_start)'
+) %}
+{%- if is_incremental() and execute %}
+    {%- set stored = run_query(
+        'select max(period_month_end) from ' ~ this
+        ~ ' having max(period_month_end) > (select as_of_month_end from ' ~ ref('int_analysis_window') ~ ')'
+    ) %}
+    {%- if stored.rows | length > 0 %}
+        {{ exceptions.raise_compiler_error(
+            "int_customer_activity_monthly holds months after the as-of month (up to "
+            ~ stored.columns[0].values()[0] ~ "); rebuild it with --full-refresh to move the as-of date back."
+        ) }}
+    {%- endif %}
+{%- endif %}
 {%- set leaving_parts = segmentation_window_leaving_parts(windows, fact_of) %}
 
 {#- one set of monthly rows per kind of activity, each with every column (zeros elsewhere) #}
@@ -77,6 +106,19 @@ responses as (
 analysis_window as (
     select * from {{ ref('int_analysis_window') }}
 ),
+{%- if is_incremental() %}
+
+recompute_start as (
+    -- the first month end this build computes (the last stored one), and its first day
+    select
+        coalesce(max(stored.period_month_end), cast('1900-01-31' as date)) as first_month_end,
+        cast(
+            {{ dbt.date_trunc('month', "coalesce(max(stored.period_month_end), cast('1900-01-31' as date))") }}
+            as date
+        ) as first_month_start
+    from {{ this }} as stored
+),
+{%- endif %}
 
 order_facts as (
     -- int_orders_netted holds the orders up to the as-of date
@@ -94,6 +136,9 @@ order_facts as (
         case when is_completed and sales_channel = 'store' then 1 else 0 end as store_orders,
         case when is_completed then ordered_date end as completed_date
     from orders
+    {%- if is_incremental() %}
+    where ordered_date >= {{ reaching_start }}
+    {%- endif %}
 ),
 
 category_firsts as (
@@ -122,7 +167,11 @@ event_facts as (
         case when events.event_type = 'app_session' then 1 else 0 end as app_sessions
     from events
     cross join analysis_window
-    where cast(events.occurred_at as date) <= analysis_window.as_of_date
+    where
+        cast(events.occurred_at as date) <= analysis_window.as_of_date
+    {% if is_incremental() %}
+        and cast(events.occurred_at as date) >= {{ reaching_start }}
+    {% endif %}
 ),
 
 ticket_facts as (
@@ -134,7 +183,11 @@ ticket_facts as (
         case when tickets.satisfaction is not null then 1 else 0 end as satisfaction_ratings
     from tickets
     cross join analysis_window
-    where cast(tickets.opened_at as date) <= analysis_window.as_of_date
+    where
+        cast(tickets.opened_at as date) <= analysis_window.as_of_date
+    {% if is_incremental() %}
+        and cast(tickets.opened_at as date) >= {{ reaching_start }}
+    {% endif %}
 ),
 
 responses_ranked as (
@@ -149,7 +202,11 @@ responses_ranked as (
         ) as response_rank
     from responses
     cross join analysis_window
-    where cast(responses.responded_at as date) <= analysis_window.as_of_date
+    where
+        cast(responses.responded_at as date) <= analysis_window.as_of_date
+    {% if is_incremental() %}
+        and cast(responses.responded_at as date) >= (select recompute_start.first_month_start from recompute_start)
+    {% endif %}
 ),
 
 month_deltas as (
@@ -180,6 +237,9 @@ month_deltas as (
         customer_id,
         {{ segmentation_month_end('activity_date') }} as period_month_end
     from {{ spec.from }}
+    {%- if is_incremental() %}
+    where activity_date >= (select recompute_start.first_month_start from recompute_start)
+    {%- endif %}
     group by customer_id, {{ segmentation_month_end('activity_date') }}
 
     union all
@@ -232,6 +292,10 @@ month_deltas as (
             {{ part.facts }}.{{ change.measure }} <> 0{{ ' or' if not loop.last }}
             {%- endfor %}
         )
+    {% if is_incremental() %}
+        and cast({{ dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date') }} as date)
+        >= (select recompute_start.first_month_start from recompute_start)
+    {% endif %}
     group by
         {{ part.facts }}.customer_id,
         {{ segmentation_month_end(dbt.dateadd('day', part.window.days, part.facts ~ '.activity_date')) }}
