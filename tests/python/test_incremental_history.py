@@ -3,6 +3,8 @@ same as a full refresh, row for row."""
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
 from conftest import DbtResult, run_dbt
@@ -11,6 +13,15 @@ from segmentation.publishing import default_build_path
 HISTORY = "main_intermediate.int_customer_features_monthly"
 ACTIVITY = "main_intermediate.int_customer_activity_monthly"
 SELECT = ["--select", "+int_customer_features_monthly"]
+# the features and their generic tests (equal_row_count and the singular tests read whole tables:
+# never scoped, and they see the planted row too)
+FEATURES_ONLY = [
+    "--select",
+    "int_customer_features_monthly",
+    "--exclude",
+    "test_name:equal_row_count",
+    "test_type:singular",
+]
 
 
 def _rows(database, where: str = "true", table: str = HISTORY) -> list[tuple]:
@@ -77,3 +88,47 @@ def test_moving_the_as_of_date_back_asks_for_a_full_refresh(
     )
     assert result.returncode != 0
     assert "rebuild it with --full-refresh" in result.output
+
+
+def test_a_build_tests_the_months_it_wrote_and_dbt_test_tests_every_month(
+    demo_warehouse: DbtResult, tmp_path
+) -> None:
+    # A duplicate planted in a finished month of an incremental history: a normal build does not
+    # write that month again, and its data tests read only the months from the one before the last
+    # stored (segmentation_record_test_scope, get_where_subquery); `dbt test` reads every month.
+    database = tmp_path / "copy.duckdb"
+    build_database = default_build_path(database)
+    build_database.parent.mkdir()
+    build_database.write_bytes(demo_warehouse.build_database.read_bytes())
+    with duckdb.connect(str(build_database)) as connection:
+        connection.execute(
+            f"insert into {HISTORY} select * from {HISTORY} "
+            "where period_month_end = '2025-01-31' order by customer_id limit 1"
+        )
+    built = run_dbt(tmp_path, "build", *FEATURES_ONLY, database=database)
+    assert built.returncode == 0, built.output[-3000:]
+    unique_test = (
+        "unique_combination_of_columns_int_customer_features_monthly_customer_id__period_month_end"
+    )
+    assert "segmentation_test_scope" in _compiled_test(tmp_path, unique_test)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_name = 'segmentation_test_scope'"
+        ).fetchone() == (0,), "the scope table is dropped before publishing"
+        assert connection.execute(
+            f"select count(*) - count(distinct (customer_id, period_month_end)) from {HISTORY}"
+        ).fetchone() == (1,)
+
+    tested = run_dbt(tmp_path, "test", *FEATURES_ONLY, database=database)
+    assert tested.returncode != 0
+    assert unique_test in tested.output
+    assert "segmentation_test_scope" not in _compiled_test(tmp_path, unique_test)
+
+
+def _compiled_test(workdir, name: str) -> str:
+    """The SQL the last dbt run in workdir ran for the data test called name."""
+    results = json.loads((workdir / "target" / "run_results.json").read_text())["results"]
+    found = [r["compiled_code"] for r in results if r["unique_id"].split(".")[2] == name]
+    assert len(found) == 1, f"{name} did not run"
+    return found[0]
