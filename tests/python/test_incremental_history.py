@@ -4,6 +4,7 @@ same as a full refresh, row for row."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 
@@ -72,10 +73,7 @@ def test_incremental_month_matches_full_refresh(demo_warehouse: DbtResult, tmp_p
 def test_moving_the_as_of_date_back_asks_for_a_full_refresh(
     demo_warehouse: DbtResult, tmp_path
 ) -> None:
-    database = tmp_path / "copy.duckdb"
-    build_database = default_build_path(database)
-    build_database.parent.mkdir()
-    build_database.write_bytes(demo_warehouse.build_database.read_bytes())
+    database = _copy(demo_warehouse, tmp_path)
     result = run_dbt(
         tmp_path,
         "run",
@@ -96,11 +94,8 @@ def test_a_build_tests_the_months_it_wrote_and_dbt_test_tests_every_month(
     # A duplicate planted in a finished month of an incremental history: a normal build does not
     # write that month again, and its data tests read only the months from the one before the last
     # stored (segmentation_record_test_scope, get_where_subquery); `dbt test` reads every month.
-    database = tmp_path / "copy.duckdb"
-    build_database = default_build_path(database)
-    build_database.parent.mkdir()
-    build_database.write_bytes(demo_warehouse.build_database.read_bytes())
-    with duckdb.connect(str(build_database)) as connection:
+    database = _copy(demo_warehouse, tmp_path)
+    with duckdb.connect(str(default_build_path(database))) as connection:
         connection.execute(
             f"insert into {HISTORY} select * from {HISTORY} "
             "where period_month_end = '2025-01-31' order by customer_id limit 1"
@@ -124,6 +119,15 @@ def test_a_build_tests_the_months_it_wrote_and_dbt_test_tests_every_month(
     assert tested.returncode != 0
     assert unique_test in tested.output
     assert "segmentation_test_scope" not in _compiled_test(tmp_path, unique_test)
+
+
+def _copy(demo_warehouse: DbtResult, workdir) -> Path:
+    """A copy of the demo's build file in workdir; returns its serving file's path."""
+    database = workdir / "copy.duckdb"
+    build_database = default_build_path(database)
+    build_database.parent.mkdir()
+    build_database.write_bytes(demo_warehouse.build_database.read_bytes())
+    return database
 
 
 def _compiled_test(workdir, name: str) -> str:

@@ -48,18 +48,7 @@
 {%- set reaching_start = dbt.dateadd(
     'day', -longest_window_days, '(select recompute_start.first_month_start from recompute_start)'
 ) %}
-{%- if is_incremental() and execute %}
-    {%- set stored = run_query(
-        'select max(period_month_end) from ' ~ this
-        ~ ' having max(period_month_end) > (select as_of_month_end from ' ~ ref('int_analysis_window') ~ ')'
-    ) %}
-    {%- if stored.rows | length > 0 %}
-        {{ exceptions.raise_compiler_error(
-            "int_customer_activity_monthly holds months after the as-of month (up to "
-            ~ stored.columns[0].values()[0] ~ "); rebuild it with --full-refresh to move the as-of date back."
-        ) }}
-    {%- endif %}
-{%- endif %}
+{{- segmentation_check_stored_months(ref('int_analysis_window')) }}
 {%- set leaving_parts = segmentation_window_leaving_parts(windows, fact_of) %}
 
 {#- one set of monthly rows per kind of activity, each with every column (zeros elsewhere) #}

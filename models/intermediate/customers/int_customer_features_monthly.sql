@@ -41,18 +41,7 @@
 {%- do stored_window.setdefault(m ~ '_' ~ window.name, m.replace('completed_orders', 'orders') ~ '_' ~ window.name) %}
 {%- endfor %}{% endfor %}
 
-{%- if is_incremental() and execute %}
-    {%- set stored = run_query(
-        'select max(period_month_end) from ' ~ this
-        ~ ' having max(period_month_end) > (select as_of_month_end from ' ~ ref('int_analysis_window') ~ ')'
-    ) %}
-    {%- if stored.rows | length > 0 %}
-        {{ exceptions.raise_compiler_error(
-            "int_customer_features_monthly holds months after the as-of month (up to "
-            ~ stored.columns[0].values()[0] ~ "); rebuild it with --full-refresh to move the as-of date back."
-        ) }}
-    {%- endif %}
-{%- endif %}
+{{- segmentation_check_stored_months(ref('int_analysis_window')) }}
 
 with
 
