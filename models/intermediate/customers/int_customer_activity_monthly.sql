@@ -98,9 +98,8 @@ analysis_window as (
 {%- if is_incremental() %}
 
 recompute_start as (
-    -- the first month end this build computes (the last stored one), and its first day
+    -- the first day of the first month this build computes (the last stored one)
     select
-        coalesce(max(stored.period_month_end), cast('1900-01-31' as date)) as first_month_end,
         cast(
             {{ dbt.date_trunc('month', "coalesce(max(stored.period_month_end), cast('1900-01-31' as date))") }}
             as date
