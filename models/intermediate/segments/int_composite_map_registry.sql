@@ -22,9 +22,11 @@
 -- Refit policy (segmentation__refit, shared with the clustering and the value fit): auto decides a
 -- new map when none is stored, on --full-refresh, when the settings changed, when the stored map
 -- is segmentation__refit_interval_months old, when a map decided today would move more than
--- segmentation__drift_reassigned_share of the current customers to another segment, or when a
--- cell with current customers is not in the stored map; a new map equal to the stored one keeps
--- its version. Incremental (delete+insert on check_month_end) and kept by --full-refresh.
+-- segmentation__drift_reassigned_share of the current customers to another segment, when a
+-- cell with current customers is not in the stored map, or when a segment of the stored map holds
+-- current customers but under segmentation__min_segment_share of them (shares drift month by
+-- month, and a kept map must still give segments large enough to act on); a new map equal to the
+-- stored one keeps its version. Incremental (delete+insert on check_month_end) and kept by --full-refresh.
 {%- set min_share = segmentation_setting('min_segment_share') %}
 {%- set max_segments = segmentation_setting('composite_max_segments') %}
 {%- set refit = segmentation_setting('refit') %}
@@ -369,6 +371,34 @@ compared as (
             and candidate.engagement_level = stored.engagement_level
 ),
 
+stored_segment_sizes as (
+    -- today's customers in each segment of the stored map that holds any
+    select
+        stored.composite_segment,
+        sum(candidate.current_customers) as current_customers
+    from candidate
+    inner join stored
+        on
+            candidate.value_tier = stored.value_tier
+            and candidate.lifecycle_stage = stored.lifecycle_stage
+            and candidate.engagement_level = stored.engagement_level
+    group by 1
+    having sum(candidate.current_customers) > 0
+),
+
+stored_segment_shares as (
+    -- a kept map must leave every segment with current customers at
+    -- segmentation__min_segment_share of them (one segment alone is exempt)
+    select
+        sum(
+            case when stored_segment_sizes.current_customers < {{ min_share }} * current_total.customers then 1 else 0 end
+        ) as small_segments,
+        min(stored_segment_sizes.current_customers * 1.0 / current_total.customers) as smallest_share,
+        count(*) as segments
+    from stored_segment_sizes
+    cross join current_total
+),
+
 checked as (
     select
         request.as_of_month_end,
@@ -400,10 +430,17 @@ checked as (
                 ]) }}
             when compared.uncovered_cells > 0
                 then 'a cell with current customers is not in the stored map'
+            when stored_segment_shares.small_segments > 0 and stored_segment_shares.segments > 1
+                then {{ dbt.concat([
+                    "'a segment of the stored map holds '",
+                    segmentation_to_text('round(stored_segment_shares.smallest_share, 3)'),
+                    "' of the current customers < segmentation__min_segment_share=" ~ min_share ~ "'",
+                ]) }}
         end as refit_reason
     from request
     cross join stored_meta
     cross join compared
+    cross join stored_segment_shares
 ),
 
 decided as (
