@@ -72,8 +72,11 @@ dbt-test: install  ## dbt build (models, seeds and every dbt test) on the demo d
 	mkdir -p "$$(dirname "$$SEGMENTATION_DUCKDB_PATH")"
 	$(BIN)/dbt build $(DBT_ARGS)
 
+# pytest runs in PYTEST_WORKERS processes (pytest-xdist); each test module, or the modules sharing
+# a session warehouse, is one unit of work (tests/python/conftest.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 pytest: install setup-browser  ## Python unit tests and the end-to-end warehouse tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # make test builds the demo once: its dbt-test step builds into a fresh directory of its own, and
 # pytest's demo_warehouse fixture uses that build (SEGMENTATION_TEST_DEMO_DIR; tests/python/

@@ -37,6 +37,61 @@ class DbtResult:
             return connection.execute(sql).df()
 
 
+# `make test` runs pytest in two processes (pytest-xdist). A test module is one unit of work, so
+# that its module fixtures (often a warehouse build) are built once; the modules that use one
+# session fixture's warehouse are one unit, so that it is built once too; and so are the modules
+# that run dbt or mf on the demo's build file or copy it (a DuckDB file open read-write locks out
+# every other process, and a copy taken during a build would be torn). xdist's own loadgroup does
+# not group under pytest 9 (it renames item._nodeid, which pytest 9 no longer reads), hence the
+# scheduler below.
+UNITS_OF_WORK = {
+    "shape_warehouses": ("test_shape_marketing", "test_shape_matrix", "test_value_shapes"),
+    "planted_warehouse": (
+        "test_concurrent_readers",
+        "test_crash_safety",
+        "test_idempotence",
+        "test_personal_data",
+    ),
+    "demo_build_file": (
+        "test_analyses",
+        "test_exports",
+        "test_incremental_history",
+        "test_publishing",
+        "test_recoverable_failures",
+        "test_semantic_layer",
+        "test_warehouse",
+    ),
+}
+UNIT_OF_MODULE = {module: unit for unit, modules in UNITS_OF_WORK.items() for module in modules}
+
+
+def unit_of_work(path: str) -> str:
+    """The unit of work of the test module at path (a nodeid's file part or a Path)."""
+    module = Path(path).stem
+    return UNIT_OF_MODULE.get(module, module)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # a module that uses a session warehouse outside its unit would build it a second time
+    for item in items:
+        for fixture in ("shape_warehouses", "planted_warehouse"):
+            if fixture in getattr(item, "fixturenames", ()) and unit_of_work(item.path) != fixture:
+                raise pytest.UsageError(
+                    f"{item.path.name} uses the session fixture {fixture}: add it to "
+                    f"UNITS_OF_WORK[{fixture!r}] in tests/python/conftest.py"
+                )
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitOfWorkScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of_work(nodeid.split("::", 1)[0])
+
+    return UnitOfWorkScheduling(config, log)
+
+
 # Unit tests do not read the data (their inputs are given in YAML): they run in the demo build
 # (make test's dbt-test step, or the demo_warehouse fixture). Extra builds of other data leave them
 # out; their data tests all run.
