@@ -71,14 +71,18 @@ def feature_bins(
 
     Columns: feature_name, bin (1..), upper_edge (inclusive; NaN for the last, open bin), share.
     Edges are the distinct interior deciles, so a feature with many ties (zeros) has fewer bins;
-    nulls count in the first bin's left neighbour as their own bin 0 with upper_edge NaN.
+    nulls count in the first bin's left neighbour as their own bin 0 with upper_edge NaN. A
+    feature with one value on the fit sample (every customer signed up the same day, one
+    customer) has no spread to compare and no weight in the scaled clustering: it gets one open
+    bin, so that only a change in its share of nulls counts (a single edge at that value made any
+    later value, such as the same tenure a month older, a shift of every customer: PSI 18.4).
     """
     rows = []
     for feature in features:
         column = pd.to_numeric(values[feature], errors="coerce").astype(float)
         present = column.dropna().to_numpy()
         edges: list[float] = []
-        if present.size:
+        if present.size and present.min() < present.max():
             quantiles = np.quantile(present, np.linspace(0, 1, n_bins + 1)[1:-1])
             edges = sorted({float(q) for q in quantiles})
         shares = _bin_shares(column.to_numpy(), edges)

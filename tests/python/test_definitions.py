@@ -73,6 +73,22 @@ def test_ties_make_fewer_bins_and_nulls_their_own() -> None:
     assert all(value == pytest.approx(0.0, abs=1e-12) for value in result.values())
 
 
+def test_a_feature_constant_at_the_fit_has_one_bin_and_no_shift() -> None:
+    # every customer signed up the same day: a month later the same tenure is 30 days older, which
+    # is no drift of the segments (the feature had no weight in the scaled clustering)
+    fit = pd.DataFrame({"tenure_days": [600.0] * 30, "orders": np.arange(30.0)})
+    bins = feature_bins(fit, ["tenure_days", "orders"])
+    tenure = bins[bins["feature_name"] == "tenure_days"]
+    assert tenure["bin"].tolist() == [0, 1] and tenure["share"].tolist() == [0.0, 1.0]
+    older = fit.assign(tenure_days=630.0)
+    result = population_stability(older, bins)
+    assert result["tenure_days"] == pytest.approx(0.0, abs=1e-12)
+    assert result["orders"] == pytest.approx(0.0, abs=1e-12)
+    # a change in the share of nulls still counts
+    missing = older.assign(tenure_days=[np.nan] * 15 + [630.0] * 15)
+    assert population_stability(missing, bins)["tenure_days"] > 0.25
+
+
 def test_match_clusters_recovers_a_permutation_and_records_births_and_merges() -> None:
     stored = {1: np.array([0.0, 0.0]), 2: np.array([5.0, 0.0]), 3: np.array([0.0, 5.0])}
     new = {1: np.array([5.1, 0.0]), 2: np.array([0.0, 4.9]), 3: np.array([0.1, 0.0])}

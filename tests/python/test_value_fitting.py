@@ -232,17 +232,22 @@ def test_one_time_buyers_only_get_the_simple_estimate_not_an_error() -> None:
     assert (
         status["bg_nbd"] == "degenerate: no customer with a repeat purchase day (BG/NBD needs one)"
     )
+    assert (
+        status["mbg_nbd"]
+        == "degenerate: no customer with a repeat purchase day (MBG/NBD needs one)"
+    )
     assert status["gamma_gamma"].startswith("degenerate: no customer with a repeat")
     chosen = set(table.loc[table["is_chosen"], "model"])
-    assert "simple_spend" in chosen and "bg_nbd" not in chosen
+    assert chosen == {"simple", "simple_spend"}
     values = table.set_index(["model", "parameter_name"])["parameter_value"]
     assert values["simple_spend", "population_mean"] == pytest.approx(30.0)
     scores = clv.score_customers(frame, table, 365.0)
     assert np.all(np.isfinite(scores.drop(columns="customer_id").to_numpy()))
     assert (scores["predicted_value"] > 0).all()
-    # the longer the silence, the lower the probability alive
+    # the longer the silence, the lower the probability alive, and a recent buyer is alive
     order = np.argsort(frame["T"].to_numpy())
     assert np.all(np.diff(scores["probability_alive"].to_numpy()[order]) <= 1e-12)
+    assert scores.loc[frame["T"].to_numpy() < 30, "probability_alive"].min() > 0.9
 
 
 def test_the_holdout_error_chooses_the_model_and_the_current_fit_keeps_it() -> None:

@@ -153,8 +153,12 @@ def _fit_purchase_model(model: str, x, tx, age, w, penalizer: float) -> dict[str
     if model == SIMPLE_MODEL:
         params = fit_simple(x, tx, age, w)
         return {**params, "converged": True, "degenerate_reason": None, "log_likelihood": math.nan}
-    if model == BGNBD_MODEL and not np.any((x > 0) & (w > 0)):
-        reason = "no customer with a repeat purchase day (BG/NBD needs one)"
+    if not np.any((x > 0) & (w > 0)):
+        # without one repeat purchase day the purchase rate and the dropout cannot be told apart:
+        # MBG/NBD's optimum then kills every customer at their first purchase (probability alive
+        # 0 two weeks after buying); the stated simple estimate takes over
+        label = "BG/NBD" if model == BGNBD_MODEL else "MBG/NBD"
+        reason = f"no customer with a repeat purchase day ({label} needs one)"
         return {"converged": False, "degenerate_reason": reason, "log_likelihood": math.nan}
     fit = (fit_bgnbd if model == BGNBD_MODEL else fit_mbgnbd)(x, tx, age, w, penalizer)
     return fit
