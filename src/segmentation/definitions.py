@@ -54,6 +54,9 @@ from segmentation.clv import fit_value_model_periods, score_purchase_summaries
 REFIT_SETTINGS = ("auto", "always", "never")
 N_BINS = 10
 PSI_EPSILON = 1e-4
+# a feature drifts when its PSI exceeds both the bound and what sampling alone gives 1 time in 100
+PSI_FLOOR_QUANTILE = 0.99
+PSI_FLOOR_DRAWS = 2000
 
 
 def config_fingerprint(config: Mapping[str, Any]) -> str:
@@ -119,6 +122,36 @@ def population_stability(values: pd.DataFrame, bins: pd.DataFrame) -> dict[str, 
         actual = np.asarray(_bin_shares(column, edges))
         result[str(feature)] = psi(expected, actual)
     return result
+
+
+def psi_sampling_floor(
+    shares: Sequence[float],
+    reference_size: int,
+    today_size: int,
+    quantile: float = PSI_FLOOR_QUANTILE,
+    draws: int = PSI_FLOOR_DRAWS,
+    seed: int = 0,
+) -> float:
+    """The PSI that sampling alone exceeds with probability 1 - ``quantile`` when nothing changed.
+
+    Two samples of ``reference_size`` and ``today_size`` customers are drawn (multinomial) from
+    the same bin ``shares`` and their PSI taken, ``draws`` times, with a fixed seed.
+    Asymptotically PSI / (1/M + 1/N) is chi-squared with B - 1 degrees of freedom (Yurdakul
+    2018, see DECISIONS.md); the draws are used instead because on small samples empty bins,
+    floored at PSI_EPSILON, add about 0.1 ln(1000) each and dominate. With 10 equal bins the
+    floor is about 3.4 on 30 customers (against 30), 0.15 on 300 and 0.009 on 5,000, below the
+    usual 0.25 bound.
+    """
+    p = np.asarray(shares, dtype=float)
+    p = p[p > 0]
+    if p.size <= 1 or reference_size <= 0 or today_size <= 0:
+        return 0.0
+    p = p / p.sum()
+    rng = np.random.default_rng(seed)
+    reference = rng.multinomial(int(reference_size), p, size=draws) / float(reference_size)
+    today = rng.multinomial(int(today_size), p, size=draws) / float(today_size)
+    values = [psi(e, a) for e, a in zip(reference, today, strict=True)]
+    return float(np.quantile(values, quantile))
 
 
 def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = PSI_EPSILON) -> float:
@@ -326,11 +359,14 @@ def _latest_definition(stored: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[
     ]
     meta_rows = rows[rows["artifact"] == "definition"]
     texts = dict(zip(meta_rows["parameter_name"], meta_rows["text_value"], strict=True))
+    sample_size = texts.get("fit_sample_customers")
     meta = {
         "definition_version": version,
         "fitted_on_month_end": pd.Timestamp(rows["fitted_on_month_end"].iloc[0]).date(),
         "config_fingerprint": texts.get("config_fingerprint"),
         "features": (texts.get("features") or "").split(","),
+        # definitions stored before it was recorded: None (today's sample size stands in)
+        "fit_sample_customers": int(sample_size) if sample_size else None,
     }
     return rows, meta
 
@@ -551,10 +587,21 @@ def version_definition(
         )
 
     drift: dict[str, float] = {}
+    floors: dict[str, float] = {}
     reassigned = None
     buyers = sample[names]
     if meta is not None and meta["features"] == names and len(sample):
-        drift = population_stability(buyers, _bins_frame(latest))
+        stored_bins = _bins_frame(latest)
+        drift = population_stability(buyers, stored_bins)
+        reference_size = meta["fit_sample_customers"] or len(sample)
+        floors = {
+            feature: psi_sampling_floor(
+                stored_bins.loc[stored_bins["feature_name"] == feature].sort_values("bin")["share"],
+                reference_size,
+                len(sample),
+            )
+            for feature in drift
+        }
         centroid_rows = latest[
             (latest["artifact"] == "centroid") & (latest["parameter_name"] == "centroid_z")
         ]
@@ -565,7 +612,9 @@ def version_definition(
             .to_numpy(dtype=float)
         )
         reassigned = reassigned_share(apply_scaler(sample, scaler), centroids, cfg["seed"])
-    max_psi = max(drift.values()) if drift else None
+    # only a feature whose PSI is beyond its sampling floor can count as drift
+    beyond_floor = [value for feature, value in drift.items() if value > floors[feature]]
+    max_psi = max(beyond_floor) if beyond_floor else None
     refit, reason = decide_refit(
         setting=request["setting"],
         stored=meta,
@@ -656,6 +705,7 @@ def version_definition(
                 ("config_fingerprint", fingerprint),
                 ("features", ",".join(names)),
                 ("refit_reason", reason),
+                ("fit_sample_customers", str(len(sample))),
             ):
                 extra.append(
                     {"artifact": "definition", "parameter_name": parameter, "text_value": text}
@@ -714,6 +764,14 @@ def version_definition(
                 "feature_name": feature,
                 "parameter_name": "psi",
                 "numeric_value": value,
+            }
+        )
+        checks.append(
+            {
+                "artifact": "check",
+                "feature_name": feature,
+                "parameter_name": "psi_sampling_floor",
+                "numeric_value": floors[feature],
             }
         )
     check_rows = _rows(checks)

@@ -82,14 +82,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 )
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    from xdist.scheduler import LoadScopeScheduling
+class UnitOfWorkScheduler:
+    """Registered only when xdist is loaded (`-p no:xdist` must still run the tests)."""
 
-    class UnitOfWorkScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return unit_of_work(nodeid.split("::", 1)[0])
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: object) -> object:
+        from xdist.scheduler import LoadScopeScheduling
 
-    return UnitOfWorkScheduling(config, log)
+        class UnitOfWorkScheduling(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                return unit_of_work(nodeid.split("::", 1)[0])
+
+        return UnitOfWorkScheduling(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(UnitOfWorkScheduler(), "unit_of_work_scheduler")
 
 
 # Unit tests do not read the data (their inputs are given in YAML): they run in the demo build

@@ -224,6 +224,51 @@ def test_a_planted_shift_refits_under_auto(first: pd.DataFrame) -> None:
     assert "segmentation__drift_psi_threshold" in check(later, "reason")
 
 
+def test_the_psi_sampling_floor_shrinks_with_the_sample() -> None:
+    from segmentation.definitions import psi_sampling_floor
+
+    shares = [0.1] * 10
+    floors = {n: psi_sampling_floor(shares, n, n) for n in (30, 300, 5000)}
+    assert floors[30] > 2.0 > 0.25 > floors[300] > 0.05 > 0.02 > floors[5000]
+    # the large-sample limit: PSI / (1/M + 1/N) is chi-squared with B - 1 = 9 degrees of freedom
+    # (Yurdakul 2018), whose 99th percentile is 21.67
+    assert floors[5000] == pytest.approx(21.67 * 2 / 5000, rel=0.15)
+    # deterministic, and no spread means no floor
+    assert psi_sampling_floor(shares, 30, 30) == floors[30]
+    assert psi_sampling_floor([0.0, 1.0], 30, 30) == 0.0
+    # 1 time in 100: about 1% of same-distribution samples exceed it
+    rng = np.random.default_rng(11)
+    draws = [psi(shares, rng.multinomial(300, shares) / 300) for _ in range(4000)]
+    assert 0.001 < np.mean(np.asarray(draws) > psi_sampling_floor(shares, 10**9, 300)) < 0.03
+
+
+def test_small_samples_drift_only_beyond_their_sampling_floor() -> None:
+    # 45 customers a month from an unchanged population: PSI per feature is often over 0.25 by
+    # chance alone, which refitted the clustering every month; now only a shift beyond the floor
+    # counts, and the drift rows record the floor
+    small = make_blobs(sizes=(15, 15, 15))
+    first_small = version_definition(small, make_config(), None, request())
+    later = version_definition(
+        make_blobs(sizes=(15, 15, 15), seed=8),
+        make_config(),
+        first_small,
+        request(as_of_month_end="2025-07-31"),
+    )
+    checks = later[later["artifact"] == "check"]
+    psis = checks[checks["parameter_name"] == "psi"].set_index("feature_name")["numeric_value"]
+    floors = checks[checks["parameter_name"] == "psi_sampling_floor"].set_index("feature_name")
+    assert psis.max() > 0.25
+    assert (floors["numeric_value"] > psis).all()
+    assert check(later, "decision") == "kept"
+    shifted = make_blobs(sizes=(15, 15, 15), seed=8)
+    shifted["discount_share"] = shifted["discount_share"] + 0.3
+    moved = version_definition(
+        shifted, make_config(), first_small, request(as_of_month_end="2025-07-31")
+    )
+    assert check(moved, "decision") == "refit"
+    assert "segmentation__drift_psi_threshold" in check(moved, "reason")
+
+
 def test_never_refuses_changed_features(first: pd.DataFrame) -> None:
     config = make_config(features=make_config()["features"][:2])
     with pytest.raises(ValueError, match="segmentation__refit is never"):

@@ -3,8 +3,9 @@
 -- decision that build took for that definition: "re-assess the segments" is a query on this
 -- table. Measures (segmentation.definitions):
 --   feature_psi       population stability index of one clustering feature: today's buyers in
---                     the fit sample's decile bins against the fit sample (above the threshold
---                     segmentation__drift_psi_threshold is a significant shift);
+--                     the fit sample's decile bins against the fit sample (a significant shift
+--                     above segmentation__drift_psi_threshold, or above the PSI sampling alone
+--                     reaches 1 time in 100 on samples of these sizes when that is higher);
 --   reassigned_share  share of today's sample whose cluster changes when k-means is refitted at
 --                     the same k from the stored centroids (segmentation__drift_reassigned_share);
 --   value_holdout_error  the stored customer-value calibration fit's relative error on the
@@ -52,12 +53,20 @@ decisions as (
 
 measures as (
     select
-        check_month_end,
+        psi.check_month_end,
         'feature_psi' as measure,
-        feature_name,
-        numeric_value as measured_value
-    from checks
-    where parameter_name = 'psi'
+        psi.feature_name,
+        psi.numeric_value as measured_value,
+        floors.numeric_value as sampling_floor
+    from checks as psi
+    -- what sampling alone gives 1 time in 100 on samples of these sizes (checks made before it
+    -- was recorded have none)
+    left join checks as floors
+        on
+            psi.check_month_end = floors.check_month_end
+            and psi.feature_name = floors.feature_name
+            and floors.parameter_name = 'psi_sampling_floor'
+    where psi.parameter_name = 'psi'
 
     union all
 
@@ -65,7 +74,8 @@ measures as (
         check_month_end,
         'reassigned_share' as measure,
         cast(null as {{ dbt.type_string() }}) as feature_name,
-        numeric_value as measured_value
+        numeric_value as measured_value,
+        cast(null as {{ segmentation_type_double() }}) as sampling_floor
     from checks
     where parameter_name = 'reassigned_share'
 ),
@@ -80,6 +90,8 @@ drift as (
         decisions.definition_version,
         measures.measured_value,
         case
+            when measures.measure = 'feature_psi' and measures.sampling_floor > decisions.psi_threshold
+                then measures.sampling_floor
             when measures.measure = 'feature_psi' then decisions.psi_threshold
             when measures.measure = 'reassigned_share' then decisions.reassigned_threshold
         end as threshold,
