@@ -338,31 +338,15 @@ stored_meta as (
     from stored
 ),
 
-compared as (
-    -- today's customers under the stored map and under a map decided today
+cell_maps as (
+    -- each cell of today's map beside its segment and rank in the stored map (null when the stored
+    -- map lacks the cell)
     select
-        sum(case when stored.composite_segment is null then 0 else candidate.current_customers end)
-            as covered_customers,
-        sum(
-            case when stored.composite_segment is null and candidate.current_customers > 0 then 1 else 0 end
-        ) as uncovered_cells,
-        sum(
-            case
-                when stored.composite_segment is not null and stored.composite_segment != candidate.composite_segment
-                    then candidate.current_customers
-                else 0
-            end
-        ) * 1.0 / nullif(sum(candidate.current_customers), 0) as reassigned_share,
-        sum(
-            case
-                when
-                    stored.composite_segment is null
-                    or stored.composite_segment != candidate.composite_segment
-                    or stored.composite_segment_rank != candidate.composite_segment_rank
-                    then 1
-                else 0
-            end
-        ) as changed_cells
+        candidate.current_customers,
+        candidate.composite_segment,
+        candidate.composite_segment_rank,
+        stored.composite_segment as stored_segment,
+        stored.composite_segment_rank as stored_segment_rank
     from candidate
     left join stored
         on
@@ -371,19 +355,39 @@ compared as (
             and candidate.engagement_level = stored.engagement_level
 ),
 
+compared as (
+    -- today's customers under the stored map and under a map decided today
+    select
+        sum(case when stored_segment is null then 0 else current_customers end) as covered_customers,
+        sum(case when stored_segment is null and current_customers > 0 then 1 else 0 end) as uncovered_cells,
+        sum(
+            case
+                when stored_segment is not null and stored_segment != composite_segment then current_customers
+                else 0
+            end
+        ) * 1.0 / nullif(sum(current_customers), 0) as reassigned_share,
+        sum(
+            case
+                when
+                    stored_segment is null
+                    or stored_segment != composite_segment
+                    or stored_segment_rank != composite_segment_rank
+                    then 1
+                else 0
+            end
+        ) as changed_cells
+    from cell_maps
+),
+
 stored_segment_sizes as (
     -- today's customers in each segment of the stored map that holds any
     select
-        stored.composite_segment,
-        sum(candidate.current_customers) as current_customers
-    from candidate
-    inner join stored
-        on
-            candidate.value_tier = stored.value_tier
-            and candidate.lifecycle_stage = stored.lifecycle_stage
-            and candidate.engagement_level = stored.engagement_level
+        stored_segment,
+        sum(current_customers) as current_customers
+    from cell_maps
+    where stored_segment is not null
     group by 1
-    having sum(candidate.current_customers) > 0
+    having sum(current_customers) > 0
 ),
 
 stored_segment_shares as (
