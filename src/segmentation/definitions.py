@@ -414,24 +414,62 @@ def _cluster_profiles(
     return profiles, (prospect_ids[0] if prospect_ids else None), name_of
 
 
-def _comparable(rows: pd.DataFrame) -> set[tuple[Any, ...]]:
+# Two fits are the same definition when their numbers agree to this relative tolerance: a refit
+# on the same data may differ in the last bits (an optimizer's path, a parallel sum), and a rerun
+# must not number the same fit twice.
+SAME_FIT_RELATIVE_TOLERANCE = 1e-6
+
+
+def _same_rows(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
+    """Whether two lists of (key, number) rows hold the same keys, as often, with numbers equal
+    within SAME_FIT_RELATIVE_TOLERANCE (None only equal to None)."""
+
+    def grouped(rows: list[tuple[Any, ...]]) -> dict[Any, list[float | None]]:
+        groups: dict[Any, list[float | None]] = {}
+        for key, number in rows:
+            groups.setdefault(key, []).append(number)
+        for numbers in groups.values():
+            numbers.sort(key=lambda n: (n is None, 0.0 if n is None else n))
+        return groups
+
+    left, right = grouped(a), grouped(b)
+    if left.keys() != right.keys():
+        return False
+    for key, numbers in left.items():
+        others = right[key]
+        if len(numbers) != len(others):
+            return False
+        for x, y in zip(numbers, others, strict=True):
+            if (x is None) != (y is None):
+                return False
+            if x is not None and not math.isclose(
+                x, y, rel_tol=SAME_FIT_RELATIVE_TOLERANCE, abs_tol=1e-12
+            ):
+                return False
+    return True
+
+
+def _comparable(rows: pd.DataFrame) -> list[tuple[Any, ...]]:
     fitted = rows[rows["artifact"].isin(FIT_ARTIFACTS)]
-    result = set()
+    result = []
     for r in fitted.itertuples(index=False):
-        number = None if pd.isna(r.numeric_value) else round(float(r.numeric_value), 9)
-        result.add(
-            (
-                r.artifact,
-                None if pd.isna(r.cluster_id) else int(r.cluster_id),
-                None if pd.isna(r.centroid_id) else int(r.centroid_id),
-                None if pd.isna(r.k) else int(r.k),
-                None if pd.isna(r.feature_name) else str(r.feature_name),
-                str(r.parameter_name),
-                number,
-                None if pd.isna(r.text_value) else str(r.text_value),
-            )
+        number = None if pd.isna(r.numeric_value) else float(r.numeric_value)
+        key = (
+            r.artifact,
+            None if pd.isna(r.cluster_id) else int(r.cluster_id),
+            None if pd.isna(r.centroid_id) else int(r.centroid_id),
+            None if pd.isna(r.k) else int(r.k),
+            None if pd.isna(r.feature_name) else str(r.feature_name),
+            str(r.parameter_name),
+            None if pd.isna(r.text_value) else str(r.text_value),
         )
+        result.append((key, number))
     return result
+
+
+def _same_definition(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two clustering fits' artifacts are the same definition (see _same_rows)."""
+    return _same_rows(_comparable(a), _comparable(b))
 
 
 def _remap(
@@ -509,6 +547,17 @@ def _new_version(
             if same_as(fitted_here[fitted_here["definition_version"] == version]):
                 return int(version)
     return max([0, *_registry_versions(stored, replaced)]) + 1
+
+
+def _fitted_in_replaced(replaced: pd.DataFrame | None, version: int) -> pd.DataFrame:
+    """The rows of definition ``version`` when the replaced check month fitted it, else none."""
+    if replaced is None or replaced.empty:
+        return pd.DataFrame()
+    as_of = replaced["check_month_end"].iloc[0]
+    return replaced[
+        (pd.to_datetime(replaced["fitted_on_month_end"]) == pd.to_datetime(as_of))
+        & (replaced["definition_version"] == version)
+    ]
 
 
 def _superseded(replaced: pd.DataFrame | None, in_force_version: int) -> pd.DataFrame:
@@ -668,16 +717,14 @@ def version_definition(
         else:
             ids = sorted(artifacts["cluster_id"].dropna().astype(int).unique())
             artifacts = _remap(artifacts, {i: i for i in ids}, {})
-        if meta is not None and _comparable(artifacts) == _comparable(latest):
+        if meta is not None and _same_definition(artifacts, latest):
             decision = "refit reproduced the stored definition"
             reason = f"{reason}; the refit reproduced definition {version}, which is kept"
         else:
             version = _new_version(
                 stored,
                 replaced,
-                lambda rows: (
-                    _comparable(rows[rows["artifact"] != "check"]) == _comparable(artifacts)
-                ),
+                lambda rows: _same_definition(rows[rows["artifact"] != "check"], artifacts),
             )
             decision = "refit"
             bins = feature_bins(sample, names)
@@ -852,20 +899,18 @@ def value_holdout_error(summary: pd.DataFrame, calibration_fit: pd.DataFrame) ->
 
 
 def _same_value_fit(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    def key(frame: pd.DataFrame) -> set[tuple[Any, ...]]:
-        return {
+    """Whether two value-model fits are the same definition (see _same_rows)."""
+
+    def rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+        return [
             (
-                r.fit_period,
-                r.model,
-                r.parameter_name,
-                None if pd.isna(r.parameter_value) else round(float(r.parameter_value), 9),
-                bool(r.is_chosen),
-                str(r.fit_status),
+                (r.fit_period, r.model, r.parameter_name, bool(r.is_chosen), str(r.fit_status)),
+                None if pd.isna(r.parameter_value) else float(r.parameter_value),
             )
             for r in frame.itertuples(index=False)
-        }
+        ]
 
-    return key(a) == key(b)
+    return _same_rows(rows(a), rows(b))
 
 
 def version_value_fit(
@@ -941,6 +986,8 @@ def version_value_fit(
     decision = "kept"
     fits = latest[list(VALUE_FIT_COLUMNS)].copy()
     if refit:
+        # the fit is a function of the set of summary rows, not of the order the query gave them
+        summary = summary.sort_values(list(summary.columns), kind="stable").reset_index(drop=True)
         renamed = summary.rename(
             columns={
                 "recency_days": "recency",
@@ -958,6 +1005,11 @@ def version_value_fit(
         else:
             fits = fitted[list(VALUE_FIT_COLUMNS)].copy()
             version = _new_version(stored, replaced, lambda rows: _same_value_fit(rows, fitted))
+            earlier = _fitted_in_replaced(replaced, version)
+            if not earlier.empty:
+                # a rerun that reproduced the fit of its first run writes that fit's numbers,
+                # so that a version number always means the same parameters to the last bit
+                fits = earlier[list(VALUE_FIT_COLUMNS)].copy()
             decision = "refit"
             fitted_on = as_of
             stored_fingerprint = fingerprint

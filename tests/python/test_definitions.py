@@ -500,3 +500,30 @@ def test_a_value_rerun_after_a_code_change_never_reuses_a_version_number() -> No
     )
     assert set(kept["definition_version"]) == {2}
     assert set(kept["refit_decision"]) == {"kept"}
+
+
+def test_a_value_rerun_that_differs_in_the_last_bits_writes_the_same_rows() -> None:
+    """A rerun of a check month on the same data (rows in another order, as a parallel query
+    gives them; a first run whose numbers differ in the last bits, as an optimizer's path may)
+    keeps the version number and writes the first run's numbers: the marts do not change."""
+    from segmentation.definitions import version_value_fit
+
+    summary = value_summary()
+    first = version_value_fit(summary, VALUE_CONFIG, VALUE_CONFIG, None, value_request())
+    shuffled = summary.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        version_value_fit(shuffled, VALUE_CONFIG, VALUE_CONFIG, None, value_request()), first
+    )
+    jittered = first.copy()
+    jittered["parameter_value"] = jittered["parameter_value"] * (1 + 1e-12)
+    rerun = version_value_fit(
+        shuffled, VALUE_CONFIG, VALUE_CONFIG, None, value_request(), replaced=jittered
+    )
+    pd.testing.assert_frame_equal(rerun, jittered)
+    # beyond the tolerance it is another fit, with another number
+    moved = first.copy()
+    moved["parameter_value"] = moved["parameter_value"] * (1 + 1e-4)
+    other = version_value_fit(
+        summary, VALUE_CONFIG, VALUE_CONFIG, None, value_request(), replaced=moved
+    )
+    assert set(other.loc[other["refit_decision"] == "refit", "definition_version"]) == {2}

@@ -75,8 +75,9 @@ collapsed as (
         case when repeat_purchase_days > 0 then round(repeat_purchase_day_value, 2) end as repeat_purchase_day_value,
         holdout_purchases,
         holdout_days,
-        -- not a key: the mean over the group (the simple spend estimate's fallback)
-        avg(purchase_day_value) as purchase_day_value,
+        -- not a key: the mean over the group (the simple spend estimate's fallback), rounded so that
+        -- a parallel sum's last bits never change the fit
+        round(avg(purchase_day_value), 6) as purchase_day_value,
         count(*) as customers
     from ranked
     where sample_rank <= {{ max_rows }}
