@@ -50,6 +50,7 @@ from segmentation.clustering import (
     validate_config,
 )
 from segmentation.clv import fit_value_model_periods, score_purchase_summaries
+from segmentation.value.fitting import PURCHASE_MODELS, SIMPLE_MODEL
 
 REFIT_SETTINGS = ("auto", "always", "never")
 N_BINS = 10
@@ -898,6 +899,37 @@ def value_holdout_error(summary: pd.DataFrame, calibration_fit: pd.DataFrame) ->
     return abs(predicted - actual) / actual
 
 
+# The diagnostic row a value fit carries for the holdout-drift check: the calibration fit's own
+# value_holdout_error on the holdout it was chosen on, the baseline today's error is compared to.
+FIT_HOLDOUT_ERROR = "fit_holdout_error"
+
+
+def _with_fit_holdout_error(fitted: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """``fitted`` with a FIT_HOLDOUT_ERROR row on the calibration fit's chosen purchase model
+    (none when there is no holdout with a purchase in it)."""
+    calibration = fitted[fitted["fit_period"] == "calibration"]
+    error = value_holdout_error(summary, calibration)
+    if error is None or not math.isfinite(error):
+        return fitted
+    chosen = calibration[
+        calibration["is_chosen"] & calibration["model"].isin([*PURCHASE_MODELS, SIMPLE_MODEL])
+    ]
+    if chosen.empty:
+        return fitted
+    row = chosen.iloc[[0]].copy()
+    row["parameter_name"] = FIT_HOLDOUT_ERROR
+    row["parameter_value"] = error
+    return pd.concat([fitted, row], ignore_index=True)
+
+
+def _fit_holdout_error(fits: pd.DataFrame) -> float | None:
+    """The FIT_HOLDOUT_ERROR a stored fit carries (None on fits stored before it was kept)."""
+    rows = fits[
+        (fits["fit_period"] == "calibration") & (fits["parameter_name"] == FIT_HOLDOUT_ERROR)
+    ]
+    return None if rows.empty else float(rows["parameter_value"].iloc[0])
+
+
 def _same_value_fit(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     """Whether two value-model fits are the same definition (see _same_rows)."""
 
@@ -972,12 +1004,18 @@ def version_value_fit(
         reassigned_threshold=math.inf,
         settings_label=VALUE_SETTINGS_LABEL,
     )
-    if not refit and request["setting"] == "auto" and error is not None and error > threshold:
+    baseline = _fit_holdout_error(latest) if meta is not None else None
+    # drift is the forecast getting worse than it was on the fit's own holdout: a fit that never
+    # validated (off by 0.6 when fitted) is not refitted every month for being off by 0.6
+    bound = threshold + (baseline or 0.0)
+    if not refit and request["setting"] == "auto" and error is not None and error > bound:
+        at_fit = "" if baseline is None else f" (off by {baseline:.3f} on its own holdout)"
         refit, reason = (
             True,
             (
-                f"holdout drift: the stored fit's purchase-day forecast is off by {error:.3f} "
-                f"> segmentation__drift_value_holdout_error={threshold:g}"
+                f"holdout drift: the stored fit's purchase-day forecast is off by {error:.3f}"
+                f"{at_fit} > {bound:.3f}, its error at the fit + "
+                f"segmentation__drift_value_holdout_error={threshold:g}"
             ),
         )
     version = meta["definition_version"] if meta else 0
@@ -996,7 +1034,7 @@ def version_value_fit(
                 "purchase_day_value": "purchase_value",
             }
         )
-        fitted = fit_value_model_periods(renamed, fit_config)
+        fitted = _with_fit_holdout_error(fit_value_model_periods(renamed, fit_config), summary)
         end_dates = summary.groupby("fit_period")["fit_end_date"].first()
         fitted["fit_end_date"] = [pd.Timestamp(end_dates[p]).date() for p in fitted["fit_period"]]
         if meta is not None and _same_value_fit(fitted, fits):
@@ -1026,7 +1064,7 @@ def version_value_fit(
     fits["refit_decision"] = decision
     fits["refit_reason"] = reason
     fits["holdout_error"] = error
-    fits["holdout_error_threshold"] = threshold
+    fits["holdout_error_threshold"] = bound if meta is not None else threshold
     superseded = _superseded(replaced, version)
     if not superseded.empty:
         superseded = superseded.copy()

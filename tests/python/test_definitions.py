@@ -423,6 +423,35 @@ def test_the_value_fit_refits_when_its_holdout_forecast_drifts() -> None:
     assert never["holdout_error"].iloc[0] == pytest.approx(checked["holdout_error"].iloc[0])
 
 
+def test_a_value_fit_that_never_validated_is_not_refitted_for_the_same_error() -> None:
+    """Holdout drift is the forecast getting worse than on the fit's own holdout: a fit off by
+    about half when fitted (the holdout doubled) is kept while it stays off by half, and
+    refitted once it is off by more than its error at the fit + the bound."""
+    from segmentation.definitions import FIT_HOLDOUT_ERROR, version_value_fit
+
+    doubled = value_summary(holdout_factor=2.0)
+    first = version_value_fit(doubled, VALUE_CONFIG, VALUE_CONFIG, None, value_request())
+    stored_error = first.loc[first["parameter_name"] == FIT_HOLDOUT_ERROR, "parameter_value"]
+    assert len(stored_error) == 1
+    assert 0.4 < stored_error.iloc[0] < 0.6  # |P - 2A| / 2A with P close to A
+    kept = version_value_fit(
+        doubled, VALUE_CONFIG, VALUE_CONFIG, first, value_request(as_of_month_end="2025-07-31")
+    )
+    assert set(kept["refit_decision"]) == {"kept"}
+    assert kept["holdout_error"].iloc[0] == pytest.approx(stored_error.iloc[0])
+    assert kept["holdout_error_threshold"].iloc[0] == pytest.approx(stored_error.iloc[0] + 0.25)
+    # five times the holdout: off by about 0.8 > 0.5 + 0.25
+    worse = version_value_fit(
+        value_summary(holdout_factor=5.0),
+        VALUE_CONFIG,
+        VALUE_CONFIG,
+        first,
+        value_request(as_of_month_end="2025-07-31"),
+    )
+    assert set(worse["refit_decision"]) == {"refit"}
+    assert "its error at the fit" in worse["refit_reason"].iloc[0]
+
+
 def test_a_rerun_after_a_code_change_never_reuses_a_version_number(first: pd.DataFrame) -> None:
     # the check month's rows as an older code wrote them: the same fit, other cluster names
     older = first.copy()

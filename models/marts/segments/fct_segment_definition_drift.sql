@@ -9,8 +9,8 @@
 --   reassigned_share  share of today's sample whose cluster changes when k-means is refitted at
 --                     the same k from the stored centroids (segmentation__drift_reassigned_share);
 --   value_holdout_error  the stored customer-value calibration fit's relative error on the
---                     check's holdout purchase days (value_model_registry;
---                     segmentation__drift_value_holdout_error);
+--                     check's holdout purchase days (value_model_registry; the threshold is
+--                     the fit's error on its own holdout + segmentation__drift_value_holdout_error);
 --   composite_reassigned_share  share of the current customers a composite merge map decided
 --                     today would put in another segment (int_composite_map_registry;
 --                     segmentation__drift_reassigned_share).
