@@ -5,7 +5,10 @@
 -- segment defined by buying cannot retain 100% by construction).
 --   retention_rate        cohort customers with a completed order in month M / cohort customers
 --   churn_rate            cohort customers not lapsed at the start who are lapsed (RFM lifecycle
---                         stage 'lapsed') or gone from the sources at M / those not lapsed at the start
+--                         stage 'lapsed') without a completed order in M, or gone from the sources
+--                         at M / those not lapsed at the start. A customer who bought in M has not
+--                         churned in M, whatever their relative RFM rank: among steady weekly buyers
+--                         the lowest recency quintile is 'lapsed' 4 days after an order.
 --   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort;
 --                         null when no segment held at M ranks above the cohort's segment (the
 --                         most valuable segment cannot upgrade: a 0 there is true by construction)
@@ -146,7 +149,13 @@ cohorts as (
         sum(case when is_present and next_completed_orders > 0 then 1 else 0 end) as retained_customers,
         sum(case when is_churn_eligible then 1 else 0 end) as churn_eligible_customers,
         sum(
-            case when is_churn_eligible and (not is_present or next_lifecycle_stage = 'lapsed') then 1 else 0 end
+            case
+                when
+                    is_churn_eligible
+                    and (not is_present or (next_lifecycle_stage = 'lapsed' and coalesce(next_completed_orders, 0) = 0))
+                    then 1
+                else 0
+            end
         ) as churned_customers,
         sum(case when is_present then next_completed_orders else 0 end) as cohort_orders,
         sum(case when is_present then next_net_revenue else 0 end) as cohort_net_revenue,
