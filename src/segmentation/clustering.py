@@ -790,7 +790,102 @@ def bound_k(X: np.ndarray, k_min: int, k_max: int) -> tuple[int, int, str]:
     return bounded_min, bounded_max, note
 
 
-def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.DataFrame:
+def _previous_centroids(previous: pd.DataFrame, scaler: pd.DataFrame) -> np.ndarray | None:
+    """A stored definition's k-means centroids moved into today's scaled space (its z back to
+    transformed units with its own center and scale, then standardised with today's), or None
+    when its features or transforms differ from today's."""
+    old_scaler = _scaler_from_artifacts(previous)
+    if list(old_scaler["feature_name"]) != list(scaler["feature_name"]) or list(
+        old_scaler["transform"]
+    ) != list(scaler["transform"]):
+        return None
+    rows = previous[
+        (previous["artifact"] == "centroid") & (previous["parameter_name"] == "centroid_z")
+    ]
+    if rows.empty:
+        return None
+    z = (
+        rows.pivot(index="centroid_id", columns="feature_name", values="numeric_value")
+        .sort_index()[list(scaler["feature_name"])]
+        .to_numpy(dtype=float)
+    )
+    old_scale = old_scaler["scale"].to_numpy(float)
+    transformed = z * np.where(old_scale > 0, old_scale, 1.0) + old_scaler["center"].to_numpy(float)
+    scale = scaler["scale"].to_numpy(float)
+    moved = (transformed - scaler["center"].to_numpy(float)) / np.where(scale > 0, scale, 1.0)
+    if not np.isfinite(moved).all() or len(np.unique(moved, axis=0)) < len(moved):
+        return None
+    return moved
+
+
+def _warm_start(
+    X: np.ndarray,
+    init: np.ndarray,
+    candidates: pd.DataFrame,
+    cfg: Mapping[str, Any],
+    k_range: tuple[int, int],
+    scheduled: bool,
+) -> tuple[KMeans, pd.DataFrame] | None:
+    """k-means started from a stored definition's centroids (a warm start), when it is taken.
+
+    Its smallest segment must meet min_segment_share, and its k be among the candidates. A
+    ``scheduled`` refit (the definition's age, no drift) then takes it: it re-estimates the stored
+    segments on today's data, and k is chosen afresh only on drift or a fresh start. Otherwise it
+    is taken when its silhouette (on the candidates' sample) is within SILHOUETTE_TIE_TOLERANCE of
+    the best eligible fresh fit: the rule that decides between k decides between two partitions
+    of equal quality for the one customers already hold. Returns the model and the candidates
+    with the choice and reasons updated, or None.
+    """
+    k = len(init)
+    eligible = candidates[candidates["is_eligible"]]
+    if not (k_range[0] <= k <= k_range[1]) or eligible.empty or X.shape[0] <= k:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KMeans(n_clusters=k, init=init, n_init=1, random_state=cfg["seed"]).fit(X)
+    labels = model.labels_
+    sample = _sample_indices(
+        X.shape[0], cfg["silhouette_sample_size"], cfg["seed"], _STREAM_SILHOUETTE_SAMPLE
+    )
+    silhouette = _silhouette(X[sample], labels[sample])
+    smallest = float(np.bincount(labels, minlength=k).min() / X.shape[0] * cfg["population_share"])
+    best = float(eligible["silhouette"].fillna(-math.inf).max())
+    if smallest < cfg["min_segment_share"] or not math.isfinite(silhouette):
+        return None
+    if not scheduled and silhouette < best - SILHOUETTE_TIE_TOLERANCE:
+        return None
+    table = candidates.copy()
+    fresh = table["is_chosen"]
+    table.loc[fresh, "reason"] = (
+        "a fresh fit's choice, not taken: the stored definition's centroids were refitted from "
+        "where they were; " + table.loc[fresh, "reason"]
+    )
+    chosen = table["k"] == k
+    table["is_chosen"] = chosen
+    if scheduled:
+        why = (
+            f"chosen: a scheduled refit re-estimates the stored definition's {k} centroids on "
+            f"today's data (k-means started from them), silhouette {silhouette:.3f} (best fresh "
+            f"fit {best:.3f}), smallest segment share {smallest:.3f}; k is chosen afresh on drift, "
+            "changed settings, --full-refresh or segmentation__refit always"
+        )
+    else:
+        why = (
+            f"chosen: the stored definition's {k} centroids refitted from where they were (k-means "
+            f"started from them), silhouette {silhouette:.3f} within {SILHOUETTE_TIE_TOLERANCE} of "
+            f"the best eligible fresh fit ({best:.3f}), smallest segment share {smallest:.3f}: as "
+            "good a partition, and the one customers already hold"
+        )
+    table.loc[chosen, "reason"] = why
+    return model, table
+
+
+def fit_segmentation_model(
+    df: pd.DataFrame,
+    config: Mapping[str, Any],
+    previous: pd.DataFrame | None = None,
+    scheduled: bool = False,
+) -> pd.DataFrame:
     """Fit the segmentation on a training sample and return all artifacts as one long table.
 
     Columns: artifact, cluster_id, centroid_id, k, feature_name, parameter_name, numeric_value,
@@ -805,7 +900,13 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
     specs; one more cluster row set, the last cluster_id, is the prospects segment (customers
     without a completed order, who are not clustered). centroid_mean is in original units with
     nulls counted at the feature's fill_value. The result depends only on the set of input rows
-    and the config, not on their order.
+    and the config (and ``previous``), not on their order.
+
+    ``previous`` (optional) holds the artifacts of a stored definition being refitted: k-means is
+    then also started from its centroids, and that partition is kept when ``scheduled`` (a refit
+    for the definition's age) or when it scores as well as the fresh one (``_warm_start``), so
+    that a refit on data without a strong cluster structure does not reshuffle segments that a
+    fresh k-means++ start would draw elsewhere.
     """
     cfg = validate_config(config)
     features = cfg["features"]
@@ -844,6 +945,16 @@ def fit_segmentation_model(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Da
     chosen = candidates[candidates["is_chosen"]].iloc[0]
     k = int(chosen["k"])
     model = _kmeans(X, k, cfg["seed"], cfg["n_init"])
+    init = _previous_centroids(previous, scaler) if previous is not None and k_max >= 2 else None
+    warm = (
+        _warm_start(X, init, candidates, cfg, (k_min, k_max), scheduled)
+        if init is not None
+        else None
+    )
+    if warm is not None:
+        model, candidates = warm
+        chosen = candidates[candidates["is_chosen"]].iloc[0]
+        k = int(chosen["k"])
     labels = model.labels_
 
     # centroids in value order (centroid_id), then small clusters merged into their neighbours

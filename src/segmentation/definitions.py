@@ -682,7 +682,26 @@ def version_definition(
     appended = []
     decision = "kept"
     if refit:
-        artifacts = fit_segmentation_model(sample, config)
+        # a refit auto decides (age, drift) starts k-means from the stored centroids too: one for
+        # the definition's age alone re-estimates them (k is chosen afresh on drift); one for
+        # drift keeps them when they score as well as a fresh fit. always, --full-refresh and
+        # changed settings start afresh
+        warm = (
+            meta is not None
+            and request["setting"] == "auto"
+            and not bool(request["full_refresh"])
+            and meta["config_fingerprint"] == fingerprint
+            and months_between(meta["fitted_on_month_end"], as_of) >= 0
+        )
+        drifted = (max_psi is not None and max_psi > float(request["psi_threshold"])) or (
+            reassigned is not None and reassigned > float(request["reassigned_threshold"])
+        )
+        artifacts = fit_segmentation_model(
+            sample,
+            config,
+            previous=latest if warm else None,
+            scheduled=warm and not drifted,
+        )
         lineage: list[tuple[str, int, int | None, str]] = []
         if meta is not None:
             old_profiles, old_prospect, old_names = _cluster_profiles(latest)

@@ -216,6 +216,59 @@ def test_a_refit_on_new_data_keeps_ids_and_names_of_the_same_segments(first: pd.
     assert set(lineage["parameter_name"]) == {"kept"}
 
 
+def structureless(seed: int, n: int = 300) -> pd.DataFrame:
+    """Customers with six features and no cluster structure (k-means silhouettes about 0.15)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "monetary": np.exp(rng.normal(4, 0.8, n)),
+            "frequency": rng.gamma(2, 2, n),
+            "discount_share": rng.beta(2, 5, n),
+            "recency_days": rng.exponential(100, n),
+            "return_rate": rng.beta(1, 8, n),
+            "tenure_days": rng.uniform(0, 2000, n),
+        }
+    )
+    frame.insert(0, "customer_id", [f"c{i:04d}" for i in range(n)])
+    return frame
+
+
+def test_a_scheduled_refit_re_estimates_the_stored_segments() -> None:
+    """On data without cluster structure a fresh k-means draws other segments every time
+    (long_history_1990s: 4 of 8 clusters retired and 61% of customers moved at a quarterly refit
+    with no drift). A refit for the definition's age starts from the stored centroids at the
+    stored k; `always` starts afresh."""
+    from test_clustering import described
+
+    from segmentation.clustering import assign_clusters
+
+    features = [
+        {"name": "monetary", "transform": "log1p"},
+        *(
+            {"name": name, "transform": "identity"}
+            for name in ("frequency", "discount_share", "recency_days", "return_rate")
+        ),
+        {"name": "tenure_days", "transform": "identity"},
+    ]
+    config = make_config(features=described(features), k_min=4, k_max=8, n_init=4)
+    first = version_definition(structureless(3), config, None, request())
+    today = structureless(103)
+    moved = {}
+    for setting in ("auto", "always"):
+        later = version_definition(
+            today, config, first, request(setting=setting, as_of_month_end="2025-09-30")
+        )
+        assert check(later, "decision") == "refit"
+        new = definition_rows(later)
+        reason = new[(new["artifact"] == "summary") & (new["parameter_name"] == "chosen_k_reason")]
+        scheduled = reason["text_value"].iloc[0].startswith("chosen: a scheduled refit")
+        assert scheduled == (setting == "auto")
+        before = assign_clusters(today, first[first["artifact"] != "check"]).to_numpy()
+        after = assign_clusters(today, new).to_numpy()
+        moved[setting] = float((before != after).mean())
+    assert moved["auto"] < 0.25 < 0.5 < moved["always"], moved
+
+
 def test_a_planted_shift_refits_under_auto(first: pd.DataFrame) -> None:
     shifted = make_blobs(seed=9)
     shifted["discount_share"] = shifted["discount_share"] + 0.3
