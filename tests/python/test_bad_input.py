@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -166,6 +167,25 @@ def test_bad_settings_fail_early_naming_the_var(
     assert not (tmp_path / "target" / "run").exists(), (
         "a model ran before the settings were checked"
     )
+
+
+def test_an_as_of_date_before_the_first_order_names_the_var_and_the_first_month(
+    tmp_path: Path,
+) -> None:
+    # it failed in a test named expression_is_true_int_analysis_window_first_month_end_as_of_...
+    result = run_dbt(
+        tmp_path,
+        "run",
+        "--select",
+        "+int_analysis_window",
+        "--vars",
+        "{segmentation__as_of_date: '1990-01-15'}",
+    )
+    assert result.returncode != 0
+    first_month = re.search(r"the first valid order \((\d{4}-\d{2})\)", result.output)
+    assert first_month, result.output[-3000:]
+    assert 'segmentation__as_of_date (now "1990-01-15") is before the month' in result.output
+    assert f"Set it to a date in {first_month.group(1)} or later" in result.output
 
 
 def test_missing_orders_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,4 +1,7 @@
--- One row: the as-of date the current segments describe, and the first month of history.
+-- One row: the as-of date the current segments describe, and the first month of history. An
+-- as-of date before the first order's month stops the build with a message naming the var
+-- (post-hook segmentation_check_analysis_window).
+{{ config(post_hook="{{ segmentation_check_analysis_window(this) }}") }}
 {%- set as_of_date = segmentation_setting('as_of_date') %}
 
 with
