@@ -20,12 +20,14 @@ Drift is measured on every build against the stored definition (``measure_drift`
   centroids, and the share of today's sample whose cluster under that refit differs from its
   cluster under the stored centroids (after matching the refitted centroids to the stored ones).
 
-After a refit, cluster ids stay stable where the segment is the same (``match_clusters``): each
-new cluster is matched to a stored cluster by the distance between their mean profiles, in the
-new fit's scaled space (Hungarian assignment, ``scipy.optimize.linear_sum_assignment``), and keeps
-that id and name when the distance is at most ``max_distance``; an unmatched new cluster is
-*born* with a new id, an unmatched stored cluster is *retired*, or *merged* when its nearest new
-cluster carries another stored id.
+After a refit, cluster ids stay stable where the segment is the same (``match_clusters``): a new
+cluster that holds mostly the same customers as a stored one (Jaccard index of their members in
+today's sample above 0.5: MONIC's survival, Spiliopoulou et al. 2006) keeps that id and name; the
+other new clusters are matched to the other stored ones by the distance between their mean
+profiles, in the new fit's scaled space (Hungarian assignment,
+``scipy.optimize.linear_sum_assignment``), and keep the id when the distance is at most
+``max_distance``; an unmatched new cluster is *born* with a new id, an unmatched stored cluster is
+*retired*, or *merged* when its nearest new cluster carries another stored id.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from segmentation.clustering import (
     ARTIFACT_DTYPES,
     _scaler_from_artifacts,
     apply_scaler,
+    assign_clusters,
     fit_segmentation_model,
     validate_config,
 )
@@ -267,29 +270,42 @@ def match_clusters(
     new: Mapping[int, np.ndarray],
     max_distance: float,
     next_id: int,
+    jaccard: Mapping[tuple[int, int], float] | None = None,
 ) -> tuple[dict[int, int], list[tuple[str, int, int | None, str]]]:
     """Map new cluster ids to stable ids; return (mapping, lineage).
 
-    ``stored`` and ``new`` map cluster id to its mean profile in one common scaled space. A new
-    cluster matched (Hungarian, Euclidean distance) to a stored one within ``max_distance`` keeps
-    the stored id; the others get ids from ``next_id`` up, in their own id order. Lineage rows are
-    (event, stable id, related id, note) with event 'kept', 'born', 'retired' or 'merged' (a
-    retired cluster whose nearest new cluster carries another stored id: merged into it).
+    ``stored`` and ``new`` map cluster id to its mean profile in one common scaled space;
+    ``jaccard`` (optional) maps (stored id, new id) to the Jaccard index of their members among
+    today's customers. A pair above 0.5 holds mostly the same customers, and no cluster can have
+    such a pair with two others (the new clusters partition the customers), so it is matched
+    first: the segment survived (Spiliopoulou et al. 2006, MONIC, survival at a 0.5 overlap),
+    even when the whole population moved (a closed cohort a month older). The other new clusters
+    are matched (Hungarian, Euclidean distance) to the other stored ones within
+    ``max_distance``. Matched clusters keep the stored id; the others get ids from ``next_id``
+    up, in their own id order. Lineage rows are (event, stable id, related id, note) with event
+    'kept', 'born', 'retired' or 'merged' (a retired cluster whose nearest new cluster carries
+    another stored id: merged into it).
     """
     stored_ids = sorted(stored)
     new_ids = sorted(new)
     mapping: dict[int, int] = {}
     lineage: list[tuple[str, int, int | None, str]] = []
-    if stored_ids and new_ids:
-        old_matrix = np.array([stored[i] for i in stored_ids], dtype=float)
-        new_matrix = np.array([new[i] for i in new_ids], dtype=float)
+    for (old_id, new_id), value in sorted((jaccard or {}).items()):
+        if value > 0.5 and old_id in stored and new_id in new:
+            mapping[new_id] = old_id
+            lineage.append(("kept", old_id, None, f"the same customers (Jaccard {value:.3f})"))
+    rest_old = [i for i in stored_ids if i not in mapping.values()]
+    rest_new = [i for i in new_ids if i not in mapping]
+    if rest_old and rest_new:
+        old_matrix = np.array([stored[i] for i in rest_old], dtype=float)
+        new_matrix = np.array([new[i] for i in rest_new], dtype=float)
         distance = np.sqrt(((new_matrix[:, None, :] - old_matrix[None, :, :]) ** 2).sum(axis=2))
         rows, cols = linear_sum_assignment(distance)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             if distance[r, c] <= max_distance:
-                mapping[new_ids[r]] = stored_ids[c]
+                mapping[rest_new[r]] = rest_old[c]
                 lineage.append(
-                    ("kept", stored_ids[c], None, f"matched at distance {distance[r, c]:.3f}")
+                    ("kept", rest_old[c], None, f"matched at distance {distance[r, c]:.3f}")
                 )
     for new_id in new_ids:
         if new_id not in mapping:
@@ -471,6 +487,26 @@ def _comparable(rows: pd.DataFrame) -> list[tuple[Any, ...]]:
 def _same_definition(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     """Whether two clustering fits' artifacts are the same definition (see _same_rows)."""
     return _same_rows(_comparable(a), _comparable(b))
+
+
+def _member_jaccard(
+    sample: pd.DataFrame, stored: pd.DataFrame, fitted: pd.DataFrame
+) -> dict[tuple[int, int], float]:
+    """Jaccard index of the members of each (stored cluster, new cluster) pair among today's
+    sample: customers in both / customers in either."""
+    old = assign_clusters(sample, stored).to_numpy(dtype="int64")
+    new = assign_clusters(sample, fitted).to_numpy(dtype="int64")
+    pairs = pd.crosstab(old, new)
+    old_sizes = pairs.sum(axis=1)
+    new_sizes = pairs.sum(axis=0)
+    result = {}
+    for old_id in pairs.index:
+        for new_id in pairs.columns:
+            both = int(pairs.at[old_id, new_id])
+            if both:
+                either = int(old_sizes[old_id] + new_sizes[new_id] - both)
+                result[(int(old_id), int(new_id))] = both / either
+    return result
 
 
 def _remap(
@@ -718,11 +754,17 @@ def version_definition(
 
             ever = stored["cluster_id"].dropna().astype(int)
             next_id = int(ever.max()) + 1 if len(ever) else 1
+            jaccard = (
+                _member_jaccard(sample, latest, artifacts)
+                if meta["features"] == names and len(sample)
+                else None
+            )
             mapping, lineage = match_clusters(
                 scaled({i: p for i, p in old_profiles.items() if i != old_prospect}),
                 scaled({i: p for i, p in new_profiles.items() if i != new_prospect}),
                 float(request["match_max_distance"]),
                 next_id,
+                jaccard,
             )
             keep_names = {}
             for event, stable_id, _, _ in lineage:

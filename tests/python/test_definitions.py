@@ -89,6 +89,22 @@ def test_a_feature_constant_at_the_fit_has_one_bin_and_no_shift() -> None:
     assert population_stability(missing, bins)["tenure_days"] > 0.25
 
 
+def test_a_cluster_with_the_same_customers_keeps_its_id_when_the_population_moved() -> None:
+    # every profile moved by 3 standard deviations (a closed cohort a month older): no pair is
+    # within the distance, but clusters 1 and 2 kept most of their members
+    stored = {1: np.array([0.0, 0.0]), 2: np.array([5.0, 0.0]), 3: np.array([0.0, 5.0])}
+    new = {7: np.array([3.0, 0.0]), 8: np.array([8.0, 0.0]), 9: np.array([3.0, 5.0])}
+    jaccard = {(1, 7): 0.8, (2, 8): 0.55, (2, 9): 0.1, (3, 9): 0.5}
+    mapping, lineage = match_clusters(stored, new, max_distance=1.0, next_id=10, jaccard=jaccard)
+    assert mapping == {7: 1, 8: 2, 9: 10}
+    notes = {(event, stable_id): note for event, stable_id, _, note in lineage}
+    assert notes[("kept", 1)] == "the same customers (Jaccard 0.800)"
+    assert ("born", 10) in notes
+    # 3 had half of its members in 9, not more: not the same segment; retired (nearest new
+    # cluster 9 carries no stored id)
+    assert ("retired", 3) in notes
+
+
 def test_match_clusters_recovers_a_permutation_and_records_births_and_merges() -> None:
     stored = {1: np.array([0.0, 0.0]), 2: np.array([5.0, 0.0]), 3: np.array([0.0, 5.0])}
     new = {1: np.array([5.1, 0.0]), 2: np.array([0.0, 4.9]), 3: np.array([0.1, 0.0])}
@@ -266,7 +282,7 @@ def test_a_scheduled_refit_re_estimates_the_stored_segments() -> None:
         before = assign_clusters(today, first[first["artifact"] != "check"]).to_numpy()
         after = assign_clusters(today, new).to_numpy()
         moved[setting] = float((before != after).mean())
-    assert moved["auto"] < 0.25 < 0.5 < moved["always"], moved
+    assert moved["auto"] < 0.2 < 0.35 < moved["always"], moved
 
 
 def test_a_planted_shift_refits_under_auto(first: pd.DataFrame) -> None:
