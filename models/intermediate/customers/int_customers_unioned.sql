@@ -1,6 +1,10 @@
 {{ config(materialized='table') }}
 
--- Every known customer: the customers source plus anyone who placed a valid order.
+-- Every customer known at the as-of date: the customers source plus anyone who placed a valid
+-- order by then. A customer first seen after the as-of date (signed up, or without a signup date
+-- first ordered, later) did not exist yet: a back-dated build leaves them out, instead of counting
+-- them as prospects who have not bought. A customer with neither a signup date nor any order is a
+-- prospect at every date.
 with
 
 customers as (
@@ -11,11 +15,28 @@ orders as (
     select * from {{ ref('int_orders_netted') }}
 ),
 
+all_orders as (
+    -- every valid order, also after the as-of date: when each customer was first seen
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+analysis_window as (
+    select * from {{ ref('int_analysis_window') }}
+),
+
 order_customers as (
     select
         customer_id,
         min(ordered_at) as first_ordered_at
     from orders
+    group by 1
+),
+
+first_orders_ever as (
+    select
+        customer_id,
+        min(ordered_at) as first_ordered_at_ever
+    from all_orders
     group by 1
 ),
 
@@ -41,6 +62,19 @@ unioned as (
     from customers
     full outer join order_customers
         on customers.customer_id = order_customers.customer_id
+),
+
+known as (
+    select unioned.*
+    from unioned
+    cross join analysis_window
+    left join first_orders_ever
+        on unioned.customer_id = first_orders_ever.customer_id
+    where
+        cast(
+            coalesce(unioned.first_seen_at, first_orders_ever.first_ordered_at_ever, analysis_window.as_of_date)
+            as date
+        ) <= analysis_window.as_of_date
 )
 
-select * from unioned
+select * from known
