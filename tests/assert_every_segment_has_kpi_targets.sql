@@ -1,6 +1,7 @@
 -- Every segment a customer holds at some month end has a target for each core KPI of
 -- segmentation_kpi_definitions, looked up like the playbook (by playbook_segment), unless that KPI
--- is never measured for the segment (churn of a segment that is lapsed already). A failing row
+-- is never measured for the segment (churn of a segment none of whose customers was active, or
+-- could pass segmentation__churn_hiatus_days, within a month). A failing row
 -- names the segmentation, the segment, the key and the KPI: add that row to seeds/kpi_targets.csv.
 {%- set core_kpis = segmentation_kpi_definitions() | selectattr('is_core') | list %}
 with

@@ -37,6 +37,7 @@
         'action_history_months': {'kind': 'integer', 'min': 1, 'max': 1200, 'nullable': true},
         'action_cooldown_months': {'kind': 'integer', 'min': 1, 'max': 120},
         'nps_recency_days': {'kind': 'integer', 'min': 1, 'max': 3650},
+        'churn_hiatus_days': {'kind': 'integer', 'min': 31, 'max': 3650},
         'export_segments': {'kind': 'segment_list', 'allowed': segmentation_segment_columns() | map(attribute='segmentation') | list},
         'export_include_email': {'kind': 'boolean'},
         'export_dir': {'kind': 'path', 'nullable': true},

@@ -4,11 +4,14 @@
 -- the previous month end (a cohort analysis: the group is fixed before the outcome is seen, so a
 -- segment defined by buying cannot retain 100% by construction).
 --   retention_rate        cohort customers with a completed order in month M / cohort customers
---   churn_rate            cohort customers not lapsed at the start who are lapsed (RFM lifecycle
---                         stage 'lapsed') without a completed order in M, or gone from the sources
---                         at M / those not lapsed at the start. A customer who bought in M has not
---                         churned in M, whatever their relative RFM rank: among steady weekly buyers
---                         the lowest recency quintile is 'lapsed' 4 days after an order.
+--   churn_rate            cohort customers active at the start (a completed order within
+--                         segmentation__churn_hiatus_days) who are inactive at the end of M (no
+--                         order within the hiatus) or gone from the sources / those active at the
+--                         start: the hiatus heuristic (Wuebben & Wangenheim 2008), not the relative
+--                         RFM lifecycle, so a customer who bought in M never churned in it and a
+--                         high-spending customer who stopped buying does churn. Null when no
+--                         cohort customer could reach the hiatus within M (all bought too recently):
+--                         a 0 there would be true by construction.
 --   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort;
 --                         null when no segment held at M ranks above the cohort's segment (the
 --                         most valuable segment cannot upgrade: a 0 there is true by construction)
@@ -35,6 +38,7 @@
     )
 }}
 {%- set kpis = segmentation_kpi_definitions() %}
+{%- set hiatus = segmentation_setting('churn_hiatus_days') %}
 with
 
 customer_segments as (
@@ -100,11 +104,11 @@ customer_next_months as (
         {{ item.segment }},
         {{ item.rank }},
         {%- endfor %}
-        lifecycle_stage as start_lifecycle_stage,
+        recency_days as start_recency_days,
         lead(period_month_end) over customer_months as next_row_month_end,
         lead(completed_orders_in_period) over customer_months as next_completed_orders,
         lead(net_revenue_in_period) over customer_months as next_net_revenue,
-        lead(lifecycle_stage) over customer_months as next_lifecycle_stage,
+        lead(recency_days) over customer_months as next_recency_days,
         -- rates become fixed-point numbers before they are averaged: parallel sums of doubles may
         -- differ in the last bit from run to run, sums of numerics never do
         cast(lead(email_open_rate) over customer_months as {{ dbt.type_numeric() }}) as next_email_open_rate,
@@ -123,7 +127,14 @@ cohort_outcomes as (
         customer_next_months.*,
         periods.period_month_end,
         coalesce(customer_next_months.next_row_month_end = periods.period_month_end, false) as is_present,
-        coalesce(customer_next_months.start_lifecycle_stage, '') != 'lapsed' as is_churn_eligible
+        coalesce(customer_next_months.start_recency_days <= {{ hiatus }}, false) as is_churn_eligible,
+        -- without an order, could the customer pass the hiatus by the end of M?
+        coalesce(
+            customer_next_months.start_recency_days
+            + {{ segmentation_days_between('customer_next_months.cohort_month_end', 'periods.period_end_date') }}
+            > {{ hiatus }},
+            false
+        ) as could_pass_hiatus
     from customer_next_months
     inner join periods
         on
@@ -133,8 +144,8 @@ cohort_outcomes as (
 
 cohort_members as (
     {{ segmentation_unpivot_segments('cohort_outcomes', [
-        'period_month_end', 'is_present', 'is_churn_eligible', 'next_completed_orders',
-        'next_net_revenue', 'next_lifecycle_stage', 'next_email_open_rate', 'next_email_click_rate',
+        'period_month_end', 'is_present', 'is_churn_eligible', 'could_pass_hiatus', 'next_completed_orders',
+        'next_net_revenue', 'next_recency_days', 'next_email_open_rate', 'next_email_click_rate',
         'next_probability_alive', 'next_nps_score', 'next_support_contacts',
     ]) }}
 ),
@@ -148,14 +159,9 @@ cohorts as (
         min(segment_rank) as cohort_segment_rank,
         sum(case when is_present and next_completed_orders > 0 then 1 else 0 end) as retained_customers,
         sum(case when is_churn_eligible then 1 else 0 end) as churn_eligible_customers,
+        sum(case when is_churn_eligible and (could_pass_hiatus or not is_present) then 1 else 0 end) as churn_reachable_customers,
         sum(
-            case
-                when
-                    is_churn_eligible
-                    and (not is_present or (next_lifecycle_stage = 'lapsed' and coalesce(next_completed_orders, 0) = 0))
-                    then 1
-                else 0
-            end
+            case when is_churn_eligible and (not is_present or next_recency_days > {{ hiatus }}) then 1 else 0 end
         ) as churned_customers,
         sum(case when is_present then next_completed_orders else 0 end) as cohort_orders,
         sum(case when is_present then next_net_revenue else 0 end) as cohort_net_revenue,
@@ -234,7 +240,10 @@ kpis as (
         coalesce(cohorts.cohort_net_revenue, 0) as cohort_net_revenue,
         -- rates on the cohort
         cohorts.retained_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as retention_rate,
-        cohorts.churned_customers * 1.0 / nullif(cohorts.churn_eligible_customers, 0) as churn_rate,
+        case
+            when cohorts.churn_reachable_customers > 0
+                then cohorts.churned_customers * 1.0 / cohorts.churn_eligible_customers
+        end as churn_rate,
         case
             when cohorts.cohort_segment_rank > best_ranks.best_segment_rank
                 then coalesce(movements.upgraded_customers, 0) * 1.0 / nullif(cohorts.cohort_customers, 0)
