@@ -106,3 +106,22 @@ def test_steady_weekly_buyers_never_churn(shape_warehouses: ShapeWarehouses) -> 
         "select count(*) from main_marts.dim_customers where lifecycle_stage = 'lapsed'"
     )[0][0]
     assert lapsed > 0  # the relative ranks that made the churn figure wrong are still there
+
+
+def test_without_product_categories_the_needs_axis_is_unknown(
+    shape_warehouses: ShapeWarehouses,
+) -> None:
+    # orders only: no items, no products, so no category is known. categories_bought was 0 (1 with
+    # products lacking a category column), and "categories_bought <= 4" cross-sell triggers fired
+    result, _ = shape_warehouses("orders_only")
+    rows = result.query(
+        "select count(*), count(categories_bought), count(top_category) "
+        "from main_marts.dim_customers"
+    )
+    customers, with_categories, with_top = rows[0]
+    assert customers > 0 and with_categories == 0 and with_top == 0
+    fired = result.query(
+        "select count(*) from main_marts.fct_customer_actions "
+        "where pathway_id in ('rfm_potential_loyalist_cross_sell', 'potential_high_to_top')"
+    )[0][0]
+    assert fired == 0

@@ -140,7 +140,11 @@ category_firsts as (
         on orders.order_id = order_items.order_id
     left join products
         on order_items.product_id = products.product_id
-    where orders.is_completed
+    where
+        orders.is_completed
+        -- a product without a known category adds no category (products without a category column
+        -- made every buyer's categories_bought 1, and needs triggers fired on it)
+        and coalesce(products.category, 'uncategorised') != 'uncategorised'
     group by orders.customer_id, coalesce(products.category, 'uncategorised')
 ),
 

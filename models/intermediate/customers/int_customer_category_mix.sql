@@ -38,9 +38,10 @@ shares as (
         category_spend,
         category_orders,
         category_spend / nullif(sum(category_spend) over (partition by customer_id), 0) as spend_share,
+        -- 'uncategorised' (no product, or no category) ranks after every known category
         row_number() over (
             partition by customer_id
-            order by category_spend desc, category asc
+            order by case when category = 'uncategorised' then 1 else 0 end, category_spend desc, category asc
         ) as category_rank
     from category_spend
 )

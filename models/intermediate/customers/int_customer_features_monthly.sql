@@ -259,7 +259,8 @@ features as (
         net_revenue_last_90_days,
         net_revenue_last_365_days,
         -- needs and channels
-        coalesce(end_new_categories, 0) as categories_bought,
+        -- null when no category is known (no categorised product bought): unknown, not 1 or 0
+        case when end_new_categories > 0 then end_new_categories end as categories_bought,
         end_web_orders * 1.0 / nullif(frequency_to_date, 0) as web_order_share,
         end_app_orders * 1.0 / nullif(frequency_to_date, 0) as app_order_share,
         end_store_orders * 1.0 / nullif(frequency_to_date, 0) as store_order_share,

@@ -16,8 +16,9 @@ segments as (
 ),
 
 top_categories as (
+    -- a known category only: 'uncategorised' is never the top category (as in dim_segments)
     select * from {{ ref('int_customer_category_mix') }}
-    where category_rank = 1
+    where category_rank = 1 and category != 'uncategorised'
 ),
 
 final as (
