@@ -144,7 +144,7 @@ category_firsts as (
         orders.is_completed
         -- a product without a known category adds no category (products without a category column
         -- made every buyer's categories_bought 1, and needs triggers fired on it)
-        and coalesce(products.category, 'uncategorised') != 'uncategorised'
+        and coalesce(products.category, 'uncategorised') <> 'uncategorised'
     group by orders.customer_id, coalesce(products.category, 'uncategorised')
 ),
 
