@@ -45,9 +45,10 @@ diagnostics as (
     select
         candidates.*,
         summary.training_rows,
-        summary.stability_ari_mean,
-        summary.stability_ari_min,
-        summary.stability_ari_max,
+        -- the stability was measured for the k in use only: null on the other candidates
+        case when candidates.is_chosen then summary.stability_ari_mean end as stability_ari_mean,
+        case when candidates.is_chosen then summary.stability_ari_min end as stability_ari_min,
+        case when candidates.is_chosen then summary.stability_ari_max end as stability_ari_max,
         summary.chosen_k_reason,
         cast(summary.clusters as {{ dbt.type_int() }}) as clusters_after_merges,
         cast(summary.merged_centroids as {{ dbt.type_int() }}) as merged_centroids,
