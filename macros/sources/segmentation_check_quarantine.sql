@@ -32,6 +32,19 @@
     {%- endif -%}
     {%- set over_half = ns.read > 0 and quarantined * 2 > ns.read -%}
     {%- if not (nothing_valid or over_half) -%}
+        {%- if quarantined > 0 -%}
+            {#- a successful build says what it left out, not only a failing one -#}
+            {%- set counts = [] -%}
+            {%- for reason in reasons -%}
+                {%- do counts.append(reason[0] ~ ' ' ~ reason[1]) -%}
+            {%- endfor -%}
+            {%- do log(
+                "Source " ~ source_name ~ ": " ~ quarantined ~ " of " ~ ns.read ~ " rows quarantined ("
+                ~ (counts | join(', ')) ~ "). Every row and its reason: " ~ relation
+                ~ " (quarantine_reason), and main_marts.fct_quarantined_rows once the build completes.",
+                info=True
+            ) -%}
+        {%- endif -%}
         {{ return('select 1 as quarantine_checked') }}
     {%- endif -%}
     {%- if ns.read == 0 -%}

@@ -260,5 +260,6 @@ def test_over_half_of_orders_quarantined_warns_with_counts_example_and_hint(
     assert "duplicate_order_id 2" in first_line
     assert "Example (duplicate_order_id): order_id=7;" in first_line
     assert "var segmentation__max_valid_date" in first_line
-    # customers lose one row of four: no warning
+    # customers lose one row of four: no warning, but the build says what it left out
     assert "More than half of the source customers" not in output
+    assert "Source customers: 1 of 4 rows quarantined (" in output
