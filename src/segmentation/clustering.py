@@ -790,6 +790,18 @@ def bound_k(X: np.ndarray, k_min: int, k_max: int) -> tuple[int, int, str]:
     return bounded_min, bounded_max, note
 
 
+def centroid_frame(artifacts: pd.DataFrame, feature_names: Sequence[str]) -> pd.DataFrame:
+    """The centroid_z rows of a fit's artifacts as a centroid_id x feature frame (centroid_id
+    order, the given feature order); empty when the artifacts hold no centroid."""
+    rows = artifacts[
+        (artifacts["artifact"] == "centroid") & (artifacts["parameter_name"] == "centroid_z")
+    ]
+    if rows.empty:
+        return pd.DataFrame(columns=list(feature_names), dtype="float64")
+    frame = rows.pivot(index="centroid_id", columns="feature_name", values="numeric_value")
+    return frame.sort_index()[list(feature_names)].astype("float64")
+
+
 def _previous_centroids(previous: pd.DataFrame, scaler: pd.DataFrame) -> np.ndarray | None:
     """A stored definition's k-means centroids moved into today's scaled space (its z back to
     transformed units with its own center and scale, then standardised with today's), or None
@@ -799,16 +811,10 @@ def _previous_centroids(previous: pd.DataFrame, scaler: pd.DataFrame) -> np.ndar
         old_scaler["transform"]
     ) != list(scaler["transform"]):
         return None
-    rows = previous[
-        (previous["artifact"] == "centroid") & (previous["parameter_name"] == "centroid_z")
-    ]
-    if rows.empty:
+    centroids = centroid_frame(previous, scaler["feature_name"])
+    if centroids.empty:
         return None
-    z = (
-        rows.pivot(index="centroid_id", columns="feature_name", values="numeric_value")
-        .sort_index()[list(scaler["feature_name"])]
-        .to_numpy(dtype=float)
-    )
+    z = centroids.to_numpy(dtype=float)
     old_scale = old_scaler["scale"].to_numpy(float)
     transformed = z * np.where(old_scale > 0, old_scale, 1.0) + old_scaler["center"].to_numpy(float)
     scale = scaler["scale"].to_numpy(float)
@@ -1159,15 +1165,10 @@ def assign_clusters(df: pd.DataFrame, artifacts: pd.DataFrame) -> pd.Series:
     Int64 Series named cluster_id aligned with df's index.
     """
     scaler = _scaler_from_artifacts(artifacts)
-    centroid_rows = artifacts[
-        (artifacts["artifact"] == "centroid") & (artifacts["parameter_name"] == "centroid_z")
-    ]
-    if centroid_rows.empty:
+    centroids = centroid_frame(artifacts, scaler["feature_name"])
+    if centroids.empty:
         raise ValueError("artifacts contain no 'centroid' rows")
-    centroids = centroid_rows.pivot(
-        index="centroid_id", columns="feature_name", values="numeric_value"
-    ).sort_index()
-    centroids = centroids[list(scaler["feature_name"])].astype("float64")
+    centroid_rows = artifacts[artifacts["artifact"] == "centroid"]
     cluster_of = centroid_rows.drop_duplicates("centroid_id").set_index("centroid_id")["cluster_id"]
     Z = apply_scaler(df, scaler)
     distances = np.column_stack([((Z - c) ** 2).sum(axis=1) for c in centroids.to_numpy()])

@@ -49,6 +49,7 @@ from segmentation.clustering import (
     _scaler_from_artifacts,
     apply_scaler,
     assign_clusters,
+    centroid_frame,
     fit_segmentation_model,
     validate_config,
 )
@@ -575,26 +576,25 @@ def _new_version(
     month being replaced (a rerun) when ``same_as`` its rows, else one past every number stored,
     the replaced rows' included, so that a number always means one definition (a rerun after a
     code change never writes a different definition under a number the history already holds)."""
-    if replaced is not None and not replaced.empty:
-        as_of = replaced["check_month_end"].iloc[0]
-        fitted_here = replaced[
-            pd.to_datetime(replaced["fitted_on_month_end"]) == pd.to_datetime(as_of)
-        ]
-        for version in sorted(fitted_here["definition_version"].dropna().unique()):
-            if same_as(fitted_here[fitted_here["definition_version"] == version]):
-                return int(version)
+    fitted_here = _fitted_in_month(replaced)
+    for version in sorted(fitted_here["definition_version"].dropna().unique()):
+        if same_as(fitted_here[fitted_here["definition_version"] == version]):
+            return int(version)
     return max([0, *_registry_versions(stored, replaced)]) + 1
+
+
+def _fitted_in_month(replaced: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of the replaced check month that record definitions fitted in that month."""
+    if replaced is None or replaced.empty:
+        return pd.DataFrame(columns=["definition_version"])
+    as_of = replaced["check_month_end"].iloc[0]
+    return replaced[pd.to_datetime(replaced["fitted_on_month_end"]) == pd.to_datetime(as_of)]
 
 
 def _fitted_in_replaced(replaced: pd.DataFrame | None, version: int) -> pd.DataFrame:
     """The rows of definition ``version`` when the replaced check month fitted it, else none."""
-    if replaced is None or replaced.empty:
-        return pd.DataFrame()
-    as_of = replaced["check_month_end"].iloc[0]
-    return replaced[
-        (pd.to_datetime(replaced["fitted_on_month_end"]) == pd.to_datetime(as_of))
-        & (replaced["definition_version"] == version)
-    ]
+    fitted_here = _fitted_in_month(replaced)
+    return fitted_here[fitted_here["definition_version"] == version]
 
 
 def _superseded(replaced: pd.DataFrame | None, in_force_version: int) -> pd.DataFrame:
@@ -688,15 +688,8 @@ def version_definition(
             )
             for feature in drift
         }
-        centroid_rows = latest[
-            (latest["artifact"] == "centroid") & (latest["parameter_name"] == "centroid_z")
-        ]
         scaler = _scaler_from_artifacts(latest)
-        centroids = (
-            centroid_rows.pivot(index="centroid_id", columns="feature_name", values="numeric_value")
-            .sort_index()[list(scaler["feature_name"])]
-            .to_numpy(dtype=float)
-        )
+        centroids = centroid_frame(latest, scaler["feature_name"]).to_numpy(dtype=float)
         reassigned = reassigned_share(apply_scaler(sample, scaler), centroids, cfg["seed"])
     # only a feature whose PSI is beyond its sampling floor can count as drift
     beyond_floor = [value for feature, value in drift.items() if value > floors[feature]]
@@ -1125,7 +1118,7 @@ def version_value_fit(
     fits["refit_decision"] = decision
     fits["refit_reason"] = reason
     fits["holdout_error"] = error
-    fits["holdout_error_threshold"] = bound if meta is not None else threshold
+    fits["holdout_error_threshold"] = bound
     superseded = _superseded(replaced, version)
     if not superseded.empty:
         superseded = superseded.copy()

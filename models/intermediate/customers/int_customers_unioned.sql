@@ -12,10 +12,6 @@ customers as (
 ),
 
 orders as (
-    select * from {{ ref('int_orders_netted') }}
-),
-
-all_orders as (
     -- every valid order, also after the as-of date: when each customer was first seen
     select * from {{ ref('stg_shop__orders') }}
 ),
@@ -25,18 +21,14 @@ analysis_window as (
 ),
 
 order_customers as (
+    -- one pass over the orders: the first order by the as-of date, and the first one ever
     select
-        customer_id,
-        min(ordered_at) as first_ordered_at
+        orders.customer_id,
+        min(case when cast(orders.ordered_at as date) <= analysis_window.as_of_date then orders.ordered_at end)
+            as first_ordered_at,
+        min(orders.ordered_at) as first_ordered_at_ever
     from orders
-    group by 1
-),
-
-first_orders_ever as (
-    select
-        customer_id,
-        min(ordered_at) as first_ordered_at_ever
-    from all_orders
+    cross join analysis_window
     group by 1
 ),
 
@@ -54,6 +46,7 @@ unioned as (
         -- timestamps: without a signup date, the first order stands in
         coalesce(customers.signup_at, order_customers.first_ordered_at) as signup_at,
         order_customers.first_ordered_at,
+        order_customers.first_ordered_at_ever,
         -- history starts at whichever came first (a signup date after the first order is kept as given)
         least(
             coalesce(customers.signup_at, order_customers.first_ordered_at),
@@ -65,16 +58,22 @@ unioned as (
 ),
 
 known as (
-    select unioned.*
+    select
+        unioned.customer_id,
+        unioned.country,
+        unioned.region,
+        unioned.acquisition_channel,
+        unioned.birth_year,
+        unioned.gender,
+        unioned.is_in_customer_source,
+        unioned.signup_at,
+        unioned.first_ordered_at,
+        unioned.first_seen_at
     from unioned
     cross join analysis_window
-    left join first_orders_ever
-        on unioned.customer_id = first_orders_ever.customer_id
     where
-        cast(
-            coalesce(unioned.first_seen_at, first_orders_ever.first_ordered_at_ever, analysis_window.as_of_date)
-            as date
-        ) <= analysis_window.as_of_date
+        cast(coalesce(unioned.first_seen_at, unioned.first_ordered_at_ever, analysis_window.as_of_date) as date)
+        <= analysis_window.as_of_date
 )
 
 select * from known
