@@ -9,9 +9,12 @@
 --                         order within the hiatus) or gone from the sources / those active at the
 --                         start: the hiatus heuristic (Wuebben & Wangenheim 2008), not the relative
 --                         RFM lifecycle, so a customer who bought in M never churned in it and a
---                         high-spending customer who stopped buying does churn. Null when no
---                         cohort customer could reach the hiatus within M (all bought too recently):
---                         a 0 there would be true by construction.
+--                         high-spending customer who stopped buying does churn. Null until the
+--                         segment first held a cohort customer who could reach the hiatus within a
+--                         month (a segment of recent buyers, such as new customers, never can: a 0
+--                         there would be true by construction); from then on a month in which none
+--                         could reaches 0, so that an average over months is not inflated by
+--                         leaving out the months nobody churned.
 --   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort;
 --                         null when no segment held at M ranks above the cohort's segment (the
 --                         most valuable segment cannot upgrade: a 0 there is true by construction)
@@ -178,6 +181,44 @@ cohorts as (
     group by 1, 2, 3
 ),
 
+stored_churn_segments as (
+    -- segments whose churn was measured in a stored month before the months this build reads
+    {%- if is_incremental() %}
+    select distinct
+        stored.segmentation,
+        stored.segment
+    from {{ this }} as stored
+    where
+        stored.churn_rate is not null
+        and stored.period_month_end < (select max(latest.period_month_end) from {{ this }} as latest)
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as segmentation,
+        cast(null as {{ dbt.type_string() }}) as segment
+    where 1 = 0
+    {%- endif %}
+),
+
+churn_measured as (
+    -- churn is measured from the first month a cohort customer of the segment could pass the
+    -- hiatus within the month (a running flag, continued from the stored months)
+    select
+        cohorts.period_month_end,
+        cohorts.segmentation,
+        cohorts.segment,
+        max(case when cohorts.churn_reachable_customers > 0 then 1 else 0 end) over (
+            partition by cohorts.segmentation, cohorts.segment
+            order by cohorts.period_month_end
+            rows between unbounded preceding and current row
+        ) = 1
+        or stored_churn_segments.segment is not null as is_churn_measured
+    from cohorts
+    left join stored_churn_segments
+        on
+            cohorts.segmentation = stored_churn_segments.segmentation
+            and cohorts.segment = stored_churn_segments.segment
+),
+
 best_ranks as (
     -- the most valuable rank held at each month end: a cohort of that rank or better cannot upgrade
     select
@@ -241,8 +282,8 @@ kpis as (
         -- rates on the cohort
         cohorts.retained_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as retention_rate,
         case
-            when cohorts.churn_reachable_customers > 0
-                then cohorts.churned_customers * 1.0 / cohorts.churn_eligible_customers
+            when churn_measured.is_churn_measured
+                then cohorts.churned_customers * 1.0 / nullif(cohorts.churn_eligible_customers, 0)
         end as churn_rate,
         case
             when cohorts.cohort_segment_rank > best_ranks.best_segment_rank
@@ -274,6 +315,11 @@ kpis as (
             segment_months.period_month_end = movements.period_month_end
             and segment_months.segmentation = movements.segmentation
             and segment_months.segment = movements.segment
+    left join churn_measured
+        on
+            segment_months.period_month_end = churn_measured.period_month_end
+            and segment_months.segmentation = churn_measured.segmentation
+            and segment_months.segment = churn_measured.segment
     left join best_ranks
         on
             segment_months.period_month_end = best_ranks.period_month_end
