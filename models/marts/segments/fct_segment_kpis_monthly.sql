@@ -18,7 +18,10 @@
 --   upgrade_rate          cohort customers whose move is an upgrade (fct_segment_migrations) / cohort;
 --                         null when no segment held at M ranks above the cohort's segment (the
 --                         most valuable segment cannot upgrade: a 0 there is true by construction)
---   downgrade_rate        the same for downgrades
+--   downgrade_rate        the same for downgrades; null when no segment held at M is a downgrade
+--                         from the cohort's segment (none ranks below it, and it is lapsed or no
+--                         lapsed segment is held: the directions of fct_segment_migrations), so the
+--                         least valuable segment does not read a 0 true by construction
 --   revenue_per_customer  cohort net revenue in month M / cohort customers
 -- orders, order value, engagement and NPS of the cohort are measured the same way. Each KPI of
 -- segmentation_kpi_definitions has a direction; <kpi>_gap is signed so that a positive gap is
@@ -64,6 +67,14 @@ playbook as (
 
 kpi_targets as (
     select * from {{ ref('kpi_targets') }}
+),
+
+rfm_rules as (
+    select * from {{ ref('rfm_segment_rules') }}
+),
+
+composite_segments as (
+    select * from {{ ref('int_composite_segments') }}
 ),
 
 periods as (
@@ -219,6 +230,79 @@ churn_measured as (
             and cohorts.segment = stored_churn_segments.segment
 ),
 
+segment_kinds as (
+    {{ segmentation_segment_kinds('rfm_rules', 'composite_segments') }}
+),
+
+month_versions as (
+    select
+        period_month_end,
+        max(composite_definition_version) as composite_definition_version
+    from customer_segments
+    group by 1
+),
+
+held_segments as (
+    -- the segments held at each month end, with their rank and whether they are lapsed (by the
+    -- composite map of the month)
+    select
+        held.period_month_end,
+        held.segmentation,
+        held.segment,
+        held.segment_rank,
+        coalesce(segment_kinds.is_lapsed, false) as is_lapsed
+    from (
+        select
+            period_month_end,
+            segmentation,
+            segment,
+            min(segment_rank) as segment_rank
+        from members
+        group by 1, 2, 3
+    ) as held
+    left join month_versions
+        on held.period_month_end = month_versions.period_month_end
+    left join segment_kinds
+        on
+            held.segmentation = segment_kinds.segmentation
+            and held.segment = segment_kinds.segment
+            and coalesce(segment_kinds.definition_version, -1)
+            = case when segment_kinds.definition_version is null then -1 else month_versions.composite_definition_version end
+),
+
+downgrade_targets as (
+    -- could a cohort customer have moved down at all? Some segment held at M ranks below the
+    -- cohort's segment, or is lapsed where the cohort's segment is not
+    select
+        cohort_segments.period_month_end,
+        cohort_segments.segmentation,
+        cohort_segments.segment,
+        max(
+            case
+                when
+                    held_segments.segment_rank > cohort_segments.segment_rank
+                    or (held_segments.is_lapsed and not cohort_segments.is_lapsed)
+                    then 1
+                else 0
+            end
+        ) = 1 as could_downgrade
+    from (
+        select
+            {{ segmentation_month_end(dbt.dateadd('month', 1, 'previous_month.period_month_end')) }} as period_month_end,
+            previous_month.segmentation,
+            previous_month.segment,
+            previous_month.segment_rank,
+            previous_month.is_lapsed
+        from held_segments as previous_month
+    ) as cohort_segments
+    inner join held_segments
+        on
+            cohort_segments.period_month_end = held_segments.period_month_end
+            and cohort_segments.segmentation = held_segments.segmentation
+            and cohort_segments.segment != held_segments.segment
+    group by 1, 2, 3
+),
+
 best_ranks as (
     -- the most valuable rank held at each month end: a cohort of that rank or better cannot upgrade
     select
@@ -289,7 +373,10 @@ kpis as (
             when cohorts.cohort_segment_rank > best_ranks.best_segment_rank
                 then coalesce(movements.upgraded_customers, 0) * 1.0 / nullif(cohorts.cohort_customers, 0)
         end as upgrade_rate,
-        movements.downgraded_customers * 1.0 / nullif(cohorts.cohort_customers, 0) as downgrade_rate,
+        case
+            when downgrade_targets.could_downgrade
+                then coalesce(movements.downgraded_customers, 0) * 1.0 / nullif(cohorts.cohort_customers, 0)
+        end as downgrade_rate,
         cohorts.cohort_net_revenue * 1.0 / nullif(cohorts.cohort_customers, 0) as revenue_per_customer,
         cohorts.cohort_orders * 1.0 / nullif(cohorts.cohort_customers, 0) as orders_per_customer,
         cohorts.cohort_net_revenue * 1.0 / nullif(cohorts.cohort_orders, 0) as avg_order_value,
@@ -320,6 +407,11 @@ kpis as (
             segment_months.period_month_end = churn_measured.period_month_end
             and segment_months.segmentation = churn_measured.segmentation
             and segment_months.segment = churn_measured.segment
+    left join downgrade_targets
+        on
+            segment_months.period_month_end = downgrade_targets.period_month_end
+            and segment_months.segmentation = downgrade_targets.segmentation
+            and segment_months.segment = downgrade_targets.segment
     left join best_ranks
         on
             segment_months.period_month_end = best_ranks.period_month_end

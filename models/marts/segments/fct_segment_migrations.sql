@@ -56,21 +56,7 @@ periods as (
 
 segment_kinds as (
     -- the segments whose moves are not read from their ranks alone
-    select
-        'rfm' as segmentation,
-        segment_name as segment,
-        cast(null as {{ dbt.type_bigint() }}) as definition_version,
-        lifecycle_stage = 'lapsed' as is_lapsed,
-        false as is_catch_all
-    from rfm_rules
-    union all
-    select
-        'composite' as segmentation,
-        composite_segment as segment,
-        definition_version,
-        is_lapsed,
-        is_catch_all
-    from composite_segments
+    {{ segmentation_segment_kinds('rfm_rules', 'composite_segments') }}
 ),
 
 neighbours as (
