@@ -125,3 +125,43 @@ def test_without_product_categories_the_needs_axis_is_unknown(
         "where pathway_id in ('rfm_potential_loyalist_cross_sell', 'potential_high_to_top')"
     )[0][0]
     assert fired == 0
+
+
+def test_without_status_discount_channel_or_engagement_those_figures_are_unknown(
+    shape_warehouses: ShapeWarehouses,
+) -> None:
+    # orders only: no status, discount or sales channel column, no engagement or support source.
+    # Their defaults (completed, 0, none) made every return rate, discount share and session count
+    # 0, true by construction; they are null now, while a source that has them still reports them
+    queries = {
+        "customers": "select count(*), count(return_rate), count(discount_share), "
+        "count(web_order_share), count(web_sessions_last_90_days), "
+        "count(support_tickets_last_365_days) from main_marts.dim_customers",
+        "segments": "select count(*), count(dominant_channel), count(avg_sessions_last_90_days), "
+        "count(avg_support_tickets_last_365_days) from main_marts.dim_segments",
+    }
+    bare, _ = shape_warehouses("orders_only")
+    full, _ = shape_warehouses("five_customers")
+    customers, *known = bare.query(queries["customers"])[0]
+    assert customers > 0 and known == [0] * 5
+    segments, *known = bare.query(queries["segments"])[0]
+    assert segments > 0 and known == [0] * 3
+    customers, *known = full.query(queries["customers"])[0]
+    assert customers > 0 and all(count > 0 for count in known)
+
+
+def test_monthly_churn_is_not_inflated_on_small_data(shape_warehouses: ShapeWarehouses) -> None:
+    # the session-12 rule set churn only in months where a customer could pass the hiatus, so on
+    # small data no measured month read 0 and the mean of the months far exceeded the pooled rate
+    result, _ = shape_warehouses("orders_only")
+    zeros, measured = result.query(
+        "select count(*) filter (where churn_rate = 0), count(churn_rate) "
+        "from main_marts.fct_segment_kpis_monthly where segmentation = 'rfm'"
+    )[0]
+    assert measured > 0 and zeros > 0
+    # the least valuable RFM segment cannot move down: no downgrade rate, not a 0
+    lost = result.query(
+        "select count(*), count(downgrade_rate) from main_marts.fct_segment_kpis_monthly "
+        "where segmentation = 'rfm' and segment = 'Lost' and cohort_customers > 0"
+    )[0]
+    assert lost[0] > 0 and lost[1] == 0

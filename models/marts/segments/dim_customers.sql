@@ -1,4 +1,8 @@
 -- One row per customer: profile, features, RFM scores and segments as of the as-of date.
+-- Session and ticket counts are null without an engagement or support source, as the order
+-- shares are without the order column they need (int_customer_features_monthly).
+{%- set has_engagement = segmentation_source_has_column('engagement_events', 'event_type') %}
+{%- set has_support = segmentation_source_has_column('support_tickets', 'ticket_id') %}
 with
 
 customers as (
@@ -81,12 +85,12 @@ final as (
         -- engagement
         features.email_open_rate,
         features.email_click_rate,
-        features.web_sessions_last_90_days,
-        features.app_sessions_last_90_days,
+        {% if has_engagement %}features.web_sessions_last_90_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as web_sessions_last_90_days,
+        {% if has_engagement %}features.app_sessions_last_90_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as app_sessions_last_90_days,
         features.app_session_share,
         -- service and satisfaction
-        features.support_tickets,
-        features.support_tickets_last_365_days,
+        {% if has_support %}features.support_tickets{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as support_tickets,
+        {% if has_support %}features.support_tickets_last_365_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as support_tickets_last_365_days,
         features.avg_ticket_satisfaction,
         features.latest_nps_score,
         features.nps_class,

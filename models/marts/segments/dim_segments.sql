@@ -1,7 +1,11 @@
 -- The segment summary: one row per segmentation and segment as of the as-of date with size and
 -- shares, averages and medians of value and behaviour, engagement, satisfaction, the top
 -- categories, the dominant channel and region, and a persona sentence (segment_personas: what
--- sets the segment apart from all customers, with the count behind every figure).
+-- sets the segment apart from all customers, with the count behind every figure). Session and
+-- ticket averages are null without an engagement or support source (a 0 would be true by
+-- construction).
+{%- set has_engagement = segmentation_source_has_column('engagement_events', 'event_type') %}
+{%- set has_support = segmentation_source_has_column('support_tickets', 'ticket_id') %}
 with
 
 analysis_window as (
@@ -58,9 +62,12 @@ current_members as (
         -- doubles may differ in the last bit from run to run, sums of numerics never do
         cast(features.email_open_rate as {{ dbt.type_numeric() }}) as email_open_rate,
         cast(features.email_click_rate as {{ dbt.type_numeric() }}) as email_click_rate,
+        {% if has_engagement -%}
         coalesce(features.web_sessions_last_90_days, 0)
-        + coalesce(features.app_sessions_last_90_days, 0) as sessions_last_90_days,
-        features.support_tickets_last_365_days,
+        + coalesce(features.app_sessions_last_90_days, 0)
+        {%- else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as sessions_last_90_days,
+        {% if has_support %}features.support_tickets_last_365_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %}
+            as support_tickets_last_365_days,
         features.latest_nps_score,
         features.nps_class,
         cast(round(features.web_order_share * features.frequency) as {{ dbt.type_bigint() }}) as web_orders,
