@@ -295,7 +295,9 @@ def _choose(
                 best,
                 f"{best}: lower holdout error by repeat-purchase bucket "
                 f"({fits[best]['holdout_error']:.1%} vs "
-                f"{fits[other]['holdout_error']:.1%} for {other})",
+                f"{fits[other]['holdout_error']:.1%} for {other}: the buckets' absolute "
+                "errors in purchase days summed, over all actual purchase days; not the net "
+                "total of validation_summary)",
             )
     why = "holdout errors within 1 point" if has_holdout else "no holdout to compare"
     l1, l2 = fits[first]["log_likelihood"], fits[second]["log_likelihood"]
