@@ -45,7 +45,7 @@ TRAITS: dict[str, tuple[str, str]] = {
     "recency_days": ("days since the last order", "days"),
     "frequency": ("completed orders", "orders"),
     "monetary": ("net revenue per customer", "money"),
-    "avg_order_value": ("order value", "money"),
+    "avg_order_value": ("average order value per customer", "money"),
     "tenure_days": ("days since signup", "days"),
     "discount_share": ("discount share of spend", "share"),
     "return_rate": ("return rate", "share"),
