@@ -101,6 +101,7 @@ sizes as (
         segmentation,
         segment,
         count(*) as customers,
+        min(segment_rank) as segment_rank,
         cast(sum(case when is_active_in_period then 1 else 0 end) as {{ dbt.type_bigint() }}) as active_customers,
         cast(sum(completed_orders_in_period) as {{ dbt.type_bigint() }}) as orders,
         sum(net_revenue_in_period) as net_revenue,
@@ -246,26 +247,18 @@ held_segments as (
     -- the segments held at each month end, with their rank and whether they are lapsed (by the
     -- composite map of the month)
     select
-        held.period_month_end,
-        held.segmentation,
-        held.segment,
-        held.segment_rank,
+        sizes.period_month_end,
+        sizes.segmentation,
+        sizes.segment,
+        sizes.segment_rank,
         coalesce(segment_kinds.is_lapsed, false) as is_lapsed
-    from (
-        select
-            period_month_end,
-            segmentation,
-            segment,
-            min(segment_rank) as segment_rank
-        from members
-        group by 1, 2, 3
-    ) as held
+    from sizes
     left join month_versions
-        on held.period_month_end = month_versions.period_month_end
+        on sizes.period_month_end = month_versions.period_month_end
     left join segment_kinds
         on
-            held.segmentation = segment_kinds.segmentation
-            and held.segment = segment_kinds.segment
+            sizes.segmentation = segment_kinds.segmentation
+            and sizes.segment = segment_kinds.segment
             and coalesce(segment_kinds.definition_version, -1)
             = case when segment_kinds.definition_version is null then -1 else month_versions.composite_definition_version end
 ),
@@ -309,7 +302,7 @@ best_ranks as (
         period_month_end,
         segmentation,
         min(segment_rank) as best_segment_rank
-    from members
+    from sizes
     group by 1, 2
 ),
 
