@@ -85,12 +85,28 @@ final as (
         -- engagement
         features.email_open_rate,
         features.email_click_rate,
-        {% if has_engagement %}features.web_sessions_last_90_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as web_sessions_last_90_days,
-        {% if has_engagement %}features.app_sessions_last_90_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as app_sessions_last_90_days,
+        {% if has_engagement -%}
+        features.web_sessions_last_90_days,
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }}) as web_sessions_last_90_days,
+        {%- endif %}
+        {% if has_engagement -%}
+        features.app_sessions_last_90_days,
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }}) as app_sessions_last_90_days,
+        {%- endif %}
         features.app_session_share,
         -- service and satisfaction
-        {% if has_support %}features.support_tickets{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as support_tickets,
-        {% if has_support %}features.support_tickets_last_365_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as support_tickets_last_365_days,
+        {% if has_support -%}
+        features.support_tickets,
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }}) as support_tickets,
+        {%- endif %}
+        {% if has_support -%}
+        features.support_tickets_last_365_days,
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }}) as support_tickets_last_365_days,
+        {%- endif %}
         features.avg_ticket_satisfaction,
         features.latest_nps_score,
         features.nps_class,

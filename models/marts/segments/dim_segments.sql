@@ -66,8 +66,11 @@ current_members as (
         coalesce(features.web_sessions_last_90_days, 0)
         + coalesce(features.app_sessions_last_90_days, 0)
         {%- else %}cast(null as {{ dbt.type_bigint() }}){% endif %} as sessions_last_90_days,
-        {% if has_support %}features.support_tickets_last_365_days{% else %}cast(null as {{ dbt.type_bigint() }}){% endif %}
-            as support_tickets_last_365_days,
+        {% if has_support -%}
+        features.support_tickets_last_365_days,
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }}) as support_tickets_last_365_days,
+        {%- endif %}
         features.latest_nps_score,
         features.nps_class,
         cast(round(features.web_order_share * features.frequency) as {{ dbt.type_bigint() }}) as web_orders,
