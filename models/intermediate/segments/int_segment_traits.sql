@@ -45,7 +45,7 @@ customer_values as (
     -- one row per customer: every per-customer trait as a fixed-point number
     select
         features.customer_id,
-        customers.region,
+        {{ segmentation_region_or_country('customers') }} as region,
         features.nps_class,
         cast(features.monetary as {{ dbt.type_numeric() }}) as revenue,
         cast(

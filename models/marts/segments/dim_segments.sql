@@ -76,7 +76,7 @@ current_members as (
         cast(round(features.web_order_share * features.frequency) as {{ dbt.type_bigint() }}) as web_orders,
         cast(round(features.app_order_share * features.frequency) as {{ dbt.type_bigint() }}) as app_orders,
         cast(round(features.store_order_share * features.frequency) as {{ dbt.type_bigint() }}) as store_orders,
-        customers.region,
+        {{ segmentation_region_or_country('customers') }} as region,
         cast(customer_values.probability_alive as {{ dbt.type_numeric() }}) as probability_alive,
         cast(customer_values.predicted_value as {{ dbt.type_numeric() }}) as predicted_value
     from memberships
