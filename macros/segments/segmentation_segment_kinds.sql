@@ -21,3 +21,14 @@ select
         is_catch_all
     from {{ composite_segments }}
 {%- endmacro %}
+
+{% macro segmentation_segment_kind_matches(kinds, segmentation, segment, composite_version) %}
+    {#- The join condition of a segment to its row of segmentation_segment_kinds (the CTE named by
+        kinds): same segmentation and segment, and for a composite segment the merge map version
+        in force that month (composite_version); RFM rows have no version. Rendered for an `on`
+        followed by a new line and twelve spaces. -#}
+    {{ segmentation }} = {{ kinds }}.segmentation
+            and {{ segment }} = {{ kinds }}.segment
+            and coalesce({{ kinds }}.definition_version, -1)
+            = case when {{ kinds }}.definition_version is null then -1 else {{ composite_version }} end
+{%- endmacro %}

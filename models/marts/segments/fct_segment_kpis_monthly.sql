@@ -257,10 +257,10 @@ held_segments as (
         on sizes.period_month_end = month_versions.period_month_end
     left join segment_kinds
         on
-            sizes.segmentation = segment_kinds.segmentation
-            and sizes.segment = segment_kinds.segment
-            and coalesce(segment_kinds.definition_version, -1)
-            = case when segment_kinds.definition_version is null then -1 else month_versions.composite_definition_version end
+            {{ segmentation_segment_kind_matches(
+                'segment_kinds', 'sizes.segmentation', 'sizes.segment',
+                'month_versions.composite_definition_version',
+            ) }}
 ),
 
 downgrade_targets as (

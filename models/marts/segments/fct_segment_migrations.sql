@@ -176,16 +176,16 @@ kinded as (
         on {{ segmentation_month_end(dbt.dateadd('month', -1, 'counted.period_month_end')) }} = from_versions.period_month_end
     left join segment_kinds as from_kinds
         on
-            counted.segmentation = from_kinds.segmentation
-            and counted.from_segment = from_kinds.segment
-            and coalesce(from_kinds.definition_version, -1)
-            = case when from_kinds.definition_version is null then -1 else from_versions.composite_definition_version end
+            {{ segmentation_segment_kind_matches(
+                'from_kinds', 'counted.segmentation', 'counted.from_segment',
+                'from_versions.composite_definition_version',
+            ) }}
     left join segment_kinds as to_kinds
         on
-            counted.segmentation = to_kinds.segmentation
-            and counted.to_segment = to_kinds.segment
-            and coalesce(to_kinds.definition_version, -1)
-            = case when to_kinds.definition_version is null then -1 else to_versions.composite_definition_version end
+            {{ segmentation_segment_kind_matches(
+                'to_kinds', 'counted.segmentation', 'counted.to_segment',
+                'to_versions.composite_definition_version',
+            ) }}
 ),
 
 rated as (
