@@ -25,8 +25,7 @@
         {%- if reader is none -%}
             {%- set present = [] -%}
         {%- else -%}
-            {%- set described = run_query('describe select * from ' ~ reader) -%}
-            {%- set present = described.columns[0].values() | map('lower') | list -%}
+            {%- set present = segmentation_source_file_columns(reader) -%}
             {%- for column in required_columns if column not in present -%}
                 {{ exceptions.raise_compiler_error(
                     "Source file " ~ source_dir ~ "/" ~ source_name ~ " has no column " ~ column
@@ -86,4 +85,11 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(none) }}
+{% endmacro %}
+
+{% macro segmentation_source_file_columns(reader) %}
+    {#- The columns of a source file, lowercased, read from its header (reader: the table function
+        of segmentation_source_reader). -#}
+    {%- set described = run_query('describe select * from ' ~ reader) -%}
+    {{ return(described.columns[0].values() | map('lower') | list) }}
 {% endmacro %}

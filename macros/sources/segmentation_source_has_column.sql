@@ -16,6 +16,5 @@
     {%- if reader is none -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set described = run_query('describe select * from ' ~ reader) -%}
-    {{ return(column in (described.columns[0].values() | map('lower') | list)) }}
+    {{ return(column in segmentation_source_file_columns(reader)) }}
 {% endmacro %}

@@ -252,16 +252,10 @@ features as (
                     {{ segmentation_days_between('end_first_ordered_date', 'end_last_ordered_date') }}
                     * 1.0 / (frequency_to_date - 1)
         end as days_between_orders,
-        {% if has_discounts -%}
-        end_discount_amount / nullif(end_gross_revenue, 0)
-        {%- else -%}
-        cast(null as {{ segmentation_type_double() }})
-        {%- endif %} as discount_share,
-        {% if has_status -%}
-        end_returned_orders * 1.0 / nullif(frequency_to_date + end_returned_orders, 0)
-        {%- else -%}
-        cast(null as {{ segmentation_type_double() }})
-        {%- endif %} as return_rate,
+        {{ segmentation_known_or_null(has_discounts, 'end_discount_amount / nullif(end_gross_revenue, 0)') }} as discount_share,
+        {{ segmentation_known_or_null(
+            has_status, 'end_returned_orders * 1.0 / nullif(frequency_to_date + end_returned_orders, 0)'
+        ) }} as return_rate,
         orders_placed_in_period as orders_in_period,
         completed_orders_in_period,
         net_revenue_in_period,
@@ -274,21 +268,11 @@ features as (
         -- needs and channels
         -- null when no category is known (no categorised product bought): unknown, not 1 or 0
         case when end_new_categories > 0 then end_new_categories end as categories_bought,
-        {% if has_channels -%}
-        end_web_orders * 1.0 / nullif(frequency_to_date, 0)
-        {%- else -%}
-        cast(null as {{ segmentation_type_double() }})
-        {%- endif %} as web_order_share,
-        {% if has_channels -%}
-        end_app_orders * 1.0 / nullif(frequency_to_date, 0)
-        {%- else -%}
-        cast(null as {{ segmentation_type_double() }})
-        {%- endif %} as app_order_share,
-        {% if has_channels -%}
-        end_store_orders * 1.0 / nullif(frequency_to_date, 0)
-        {%- else -%}
-        cast(null as {{ segmentation_type_double() }})
-        {%- endif %} as store_order_share,
+        {{ segmentation_known_or_null(has_channels, 'end_web_orders * 1.0 / nullif(frequency_to_date, 0)') }} as web_order_share,
+        {{ segmentation_known_or_null(has_channels, 'end_app_orders * 1.0 / nullif(frequency_to_date, 0)') }} as app_order_share,
+        {{ segmentation_known_or_null(
+            has_channels, 'end_store_orders * 1.0 / nullif(frequency_to_date, 0)'
+        ) }} as store_order_share,
         -- engagement
         end_emails_opened * 1.0 / nullif(end_emails_delivered, 0) as email_open_rate,
         end_emails_clicked * 1.0 / nullif(end_emails_delivered, 0) as email_click_rate,
