@@ -10,7 +10,7 @@
         {%- if stored.rows | length > 0 %}
             {{ exceptions.raise_compiler_error(
                 model.name ~ " holds months after the as-of month (up to "
-                ~ stored.columns[0].values()[0] ~ "); rebuild it with --full-refresh to move the as-of date back."
+                ~ stored.columns[0].values()[0] ~ "); rebuild it with --full-refresh to move the as-of date back or to build other data (segmentation__source_dir)."
             ) }}
         {%- endif %}
     {%- endif %}

@@ -91,7 +91,7 @@ periods as (
 members as (
     {{ segmentation_unpivot_segments('customer_segments', [
         'period_month_end', 'completed_orders_in_period', 'net_revenue_in_period',
-        'is_active_in_period', 'predicted_value',
+        'is_active_in_period', 'predicted_value', 'frequency',
     ]) }}
 ),
 
@@ -102,6 +102,9 @@ sizes as (
         segment,
         count(*) as customers,
         min(segment_rank) as segment_rank,
+        -- a segment of customers who never bought (Prospects, value tier none) is entered only
+        -- from outside: no buyer can move down into it
+        max(case when frequency > 0 then 1 else 0 end) = 1 as has_buyers,
         cast(sum(case when is_active_in_period then 1 else 0 end) as {{ dbt.type_bigint() }}) as active_customers,
         cast(sum(completed_orders_in_period) as {{ dbt.type_bigint() }}) as orders,
         sum(net_revenue_in_period) as net_revenue,
@@ -251,6 +254,7 @@ held_segments as (
         sizes.segmentation,
         sizes.segment,
         sizes.segment_rank,
+        sizes.has_buyers,
         coalesce(segment_kinds.is_lapsed, false) as is_lapsed
     from sizes
     left join month_versions
@@ -264,8 +268,8 @@ held_segments as (
 ),
 
 downgrade_targets as (
-    -- could a cohort customer have moved down at all? Some segment held at M ranks below the
-    -- cohort's segment, or is lapsed where the cohort's segment is not
+    -- could a cohort customer have moved down at all? Some segment of buyers held at M ranks
+    -- below the cohort's segment, or is lapsed where the cohort's segment is not
     select
         cohort_segments.period_month_end,
         cohort_segments.segmentation,
@@ -273,8 +277,13 @@ downgrade_targets as (
         max(
             case
                 when
-                    held_segments.segment_rank > cohort_segments.segment_rank
-                    or (held_segments.is_lapsed and not cohort_segments.is_lapsed)
+                    -- a prospect's only move is to buy: never down
+                    cohort_segments.has_buyers
+                    and held_segments.has_buyers
+                    and (
+                        held_segments.segment_rank > cohort_segments.segment_rank
+                        or (held_segments.is_lapsed and not cohort_segments.is_lapsed)
+                    )
                     then 1
                 else 0
             end
@@ -285,6 +294,7 @@ downgrade_targets as (
             previous_month.segmentation,
             previous_month.segment,
             previous_month.segment_rank,
+            previous_month.has_buyers,
             previous_month.is_lapsed
         from held_segments as previous_month
     ) as cohort_segments
